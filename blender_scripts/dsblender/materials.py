@@ -1,0 +1,131 @@
+"""Node trees built once per process; per frame only their input values change."""
+
+import bpy
+
+AOV_NAME = "defect_id"
+
+
+def _link(tree, a, b):
+    tree.links.new(a, b)
+
+
+def build_metal_material() -> bpy.types.Material:
+    """Principled metal with machining marks (stretched noise), grain and a defect-id AOV."""
+    mat = bpy.data.materials.new("part_metal")
+    mat.use_nodes = True
+    t = mat.node_tree
+    t.nodes.clear()
+    n = t.nodes
+    out = n.new("ShaderNodeOutputMaterial")
+    bsdf = n.new("ShaderNodeBsdfPrincipled")
+    bsdf.name = "bsdf"
+    _link(t, bsdf.outputs["BSDF"], out.inputs["Surface"])
+
+    uv = n.new("ShaderNodeUVMap")
+    uv.uv_map = "UVMap"
+    # texture space: UV in mm, rotated to the machining direction, offset per frame
+    mapping = n.new("ShaderNodeMapping")
+    mapping.name = "mapping"
+    _link(t, uv.outputs["UV"], mapping.inputs["Vector"])
+    # machining marks: noise stretched along u -> fine parallel lines
+    brush_map = n.new("ShaderNodeMapping")
+    brush_map.inputs["Scale"].default_value = (0.03, 12.0, 1.0)
+    _link(t, mapping.outputs["Vector"], brush_map.inputs["Vector"])
+    brush = n.new("ShaderNodeTexNoise")
+    brush.inputs["Scale"].default_value = 1.0
+    brush.inputs["Detail"].default_value = 2.0
+    _link(t, brush_map.outputs["Vector"], brush.inputs["Vector"])
+    grain = n.new("ShaderNodeTexNoise")
+    grain.inputs["Scale"].default_value = 3.0  # per mm
+    grain.inputs["Detail"].default_value = 2.0
+    _link(t, mapping.outputs["Vector"], grain.inputs["Vector"])
+
+    bump_brush = n.new("ShaderNodeBump")
+    bump_brush.name = "bump_brush"
+    bump_brush.inputs["Distance"].default_value = 0.00002
+    _link(t, brush.outputs["Fac"], bump_brush.inputs["Height"])
+    bump_grain = n.new("ShaderNodeBump")
+    bump_grain.name = "bump_grain"
+    bump_grain.inputs["Distance"].default_value = 0.00002
+    _link(t, grain.outputs["Fac"], bump_grain.inputs["Height"])
+    _link(t, bump_brush.outputs["Normal"], bump_grain.inputs["Normal"])
+    _link(t, bump_grain.outputs["Normal"], bsdf.inputs["Normal"])
+
+    # roughness varies a little with the grain so highlights are not CG-clean
+    rough = n.new("ShaderNodeMapRange")
+    rough.name = "roughness"
+    _link(t, grain.outputs["Fac"], rough.inputs["Value"])
+    _link(t, rough.outputs["Result"], bsdf.inputs["Roughness"])
+
+    tangent = n.new("ShaderNodeTangent")
+    tangent.direction_type = "UV_MAP"
+    tangent.uv_map = "UVMap"
+    _link(t, tangent.outputs["Tangent"], bsdf.inputs["Tangent"])
+
+    ids = n.new("ShaderNodeAttribute")
+    ids.attribute_type = "GEOMETRY"
+    ids.attribute_name = AOV_NAME
+    aov = n.new("ShaderNodeOutputAOV")
+    aov.aov_name = AOV_NAME
+    _link(t, ids.outputs["Fac"], aov.inputs["Value"])
+    return mat
+
+
+def update_metal_material(mat: bpy.types.Material, m: dict) -> None:
+    n = mat.node_tree.nodes
+    bsdf = n["bsdf"]
+    bsdf.inputs["Base Color"].default_value = (*m["base_color"], 1.0)
+    bsdf.inputs["Metallic"].default_value = m["metallic"]
+    bsdf.inputs["Anisotropic"].default_value = 0.6 * m["brushing"]
+    mapping = n["mapping"]
+    mapping.inputs["Location"].default_value = m["texture_offset"]
+    mapping.inputs["Rotation"].default_value = (0.0, 0.0, m["brush_angle"])
+    n["bump_brush"].inputs["Strength"].default_value = 0.5 * m["brushing"]
+    n["bump_grain"].inputs["Strength"].default_value = 0.4 * m["grain"]
+    r = n["roughness"].inputs
+    spread = 0.3 * m["grain"] * m["roughness"]
+    r["To Min"].default_value = max(0.0, m["roughness"] - spread)
+    r["To Max"].default_value = min(1.0, m["roughness"] + spread)
+
+
+def build_ground_material() -> bpy.types.Material:
+    mat = bpy.data.materials.new("ground")
+    mat.use_nodes = True
+    return mat
+
+
+def update_ground_material(mat: bpy.types.Material, g: dict) -> None:
+    bsdf = mat.node_tree.nodes["Principled BSDF"]
+    bsdf.inputs["Base Color"].default_value = (*g["color"], 1.0)
+    bsdf.inputs["Roughness"].default_value = g["roughness"]
+
+
+def build_world() -> bpy.types.World:
+    """Studio gradient: dark floor, bright ceiling, seen by the metal in reflections."""
+    world = bpy.data.worlds.new("studio")
+    world.use_nodes = True
+    t = world.node_tree
+    n = t.nodes
+    n.clear()
+    out = n.new("ShaderNodeOutputWorld")
+    bg = n.new("ShaderNodeBackground")
+    bg.name = "background"
+    coord = n.new("ShaderNodeTexCoord")
+    sep = n.new("ShaderNodeSeparateXYZ")
+    ramp = n.new("ShaderNodeValToRGB")
+    ramp.color_ramp.elements[0].position = 0.35
+    ramp.color_ramp.elements[0].color = (0.02, 0.02, 0.02, 1)
+    ramp.color_ramp.elements[1].position = 0.9
+    ramp.color_ramp.elements[1].color = (1, 1, 1, 1)
+    to01 = n.new("ShaderNodeMapRange")
+    to01.inputs["From Min"].default_value = -1.0
+    _link(t, coord.outputs["Generated"], sep.inputs["Vector"])
+    _link(t, sep.outputs["Z"], to01.inputs["Value"])
+    _link(t, to01.outputs["Result"], ramp.inputs["Fac"])
+    _link(t, ramp.outputs["Color"], bg.inputs["Color"])
+    _link(t, bg.outputs["Background"], out.inputs["Surface"])
+    return world
+
+
+def update_world(world: bpy.types.World, w: dict) -> None:
+    world.node_tree.nodes["background"].inputs["Strength"].default_value = w["strength"]

@@ -1,0 +1,97 @@
+"""Part mesh, ground, camera and lights from spec values."""
+
+import bpy
+import numpy as np
+from mathutils import Vector
+
+from dsblender import MM
+from dsblender.materials import AOV_NAME
+
+PART_PASS_INDEX = 1  # object index of the part in the id pass; everything else is 0
+
+
+def build_part(mesh_npz: str, obj: bpy.types.Object | None, material: bpy.types.Material) -> bpy.types.Object:
+    """Mesh from the arrays written by render.geometry; replaces the previous frame's mesh."""
+    data = np.load(mesh_npz)
+    verts = (data["vertices"].astype(np.float32) * MM).ravel()
+    faces = data["faces"].astype(np.int32)
+    me = bpy.data.meshes.new("part")
+    me.vertices.add(len(verts) // 3)
+    me.vertices.foreach_set("co", verts)
+    me.loops.add(faces.size)
+    me.loops.foreach_set("vertex_index", faces.ravel())
+    me.polygons.add(len(faces))
+    me.polygons.foreach_set("loop_start", np.arange(0, faces.size, 3, dtype=np.int32))
+    me.update(calc_edges=True)
+    ids = me.attributes.new(AOV_NAME, "INT", "FACE")
+    ids.data.foreach_set("value", data["face_defect"].astype(np.int32))
+    sharp = me.attributes.new("sharp_face", "BOOLEAN", "FACE")
+    sharp.data.foreach_set("value", ~data["face_smooth"].astype(bool))
+    uv_layer = me.uv_layers.new(name="UVMap")
+    uv_layer.data.foreach_set("uv", data["uv"].astype(np.float32)[faces].ravel())
+    me.materials.append(material)
+
+    if obj is None:
+        obj = bpy.data.objects.new("part", me)
+        bpy.context.scene.collection.objects.link(obj)
+        obj.pass_index = PART_PASS_INDEX
+    else:
+        old = obj.data
+        obj.data = me
+        bpy.data.meshes.remove(old)
+    return obj
+
+
+def build_ground(material: bpy.types.Material) -> bpy.types.Object:
+    me = bpy.data.meshes.new("ground")
+    s = 5.0  # metres: far beyond any frame
+    me.from_pydata([(-s, -s, 0), (s, -s, 0), (s, s, 0), (-s, s, 0)], [], [(0, 1, 2, 3)])
+    me.materials.append(material)
+    obj = bpy.data.objects.new("ground", me)
+    bpy.context.scene.collection.objects.link(obj)
+    return obj
+
+
+def _aim(obj: bpy.types.Object, location, look_at) -> None:
+    obj.location = Vector(location) * MM
+    direction = (Vector(look_at) - Vector(location)).normalized()
+    obj.rotation_mode = "QUATERNION"
+    obj.rotation_quaternion = direction.to_track_quat("-Z", "Y")
+
+
+def build_camera() -> bpy.types.Object:
+    cam = bpy.data.objects.new("camera", bpy.data.cameras.new("camera"))
+    bpy.context.scene.collection.objects.link(cam)
+    bpy.context.scene.camera = cam
+    return cam
+
+
+def update_camera(cam: bpy.types.Object, c: dict) -> None:
+    _aim(cam, c["location"], c["look_at"])
+    cam.data.lens = c["focal_length"]
+    cam.data.sensor_width = c["sensor_width"]
+    cam.data.sensor_fit = "AUTO"
+    cam.data.clip_start = c["clip_start"] * MM
+    cam.data.clip_end = c["clip_end"] * MM
+    bpy.context.scene.view_settings.exposure = c["exposure"]
+
+
+def update_lights(existing: list, lights: list[dict]) -> list:
+    """Area lights: reuse objects where possible (cheaper than delete/create each frame)."""
+    scene = bpy.context.scene
+    while len(existing) > len(lights):
+        obj = existing.pop()
+        data = obj.data
+        bpy.data.objects.remove(obj)
+        bpy.data.lights.remove(data)
+    while len(existing) < len(lights):
+        obj = bpy.data.objects.new(f"light{len(existing)}", bpy.data.lights.new(f"light{len(existing)}", "AREA"))
+        scene.collection.objects.link(obj)
+        existing.append(obj)
+    for obj, spec in zip(existing, lights):
+        _aim(obj, spec["location"], spec["look_at"])
+        obj.data.shape = "SQUARE"
+        obj.data.size = spec["size"] * MM
+        obj.data.energy = spec["power"]
+        obj.data.color = spec["color"]
+    return existing

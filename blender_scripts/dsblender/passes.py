@@ -1,0 +1,75 @@
+"""Render settings for the two renders of a frame.
+
+1. The image: Cycles path tracing, denoised, written as an 8-bit PNG through the view transform.
+2. The ids: the same scene with 1 sample and a ~0 px pixel filter, so every pixel holds the
+   defect id (AOV of a face attribute) and object index of the one surface seen through the
+   pixel centre: exact integers, no blending (see shared/BLENDER_NOTES.md). Written as a 32-bit
+   multilayer EXR, never colour managed. Persistent data keeps the BVH between the two.
+"""
+
+import bpy
+
+from dsblender.materials import AOV_NAME
+
+
+def setup_scene(threads: int = 0) -> bpy.types.Scene:
+    scene = bpy.context.scene
+    scene.render.engine = "CYCLES"
+    scene.cycles.device = "CPU"
+    scene.render.use_persistent_data = True
+    scene.render.threads_mode = "FIXED" if threads > 0 else "AUTO"
+    if threads > 0:
+        scene.render.threads = threads
+    scene.render.resolution_percentage = 100
+    scene.render.use_file_extension = False
+    scene.render.film_transparent = False
+    scene.cycles.denoiser = "OPENIMAGEDENOISE"
+    vl = scene.view_layers[0]
+    vl.use_pass_object_index = True
+    if AOV_NAME not in vl.aovs:
+        aov = vl.aovs.add()
+        aov.name = AOV_NAME
+        aov.type = "VALUE"
+    scene.display_settings.display_device = "sRGB"
+    scene.view_settings.look = "None"
+    scene.view_settings.exposure = 0.0
+    scene.view_settings.gamma = 1.0
+    return scene
+
+
+def configure_image_render(scene: bpy.types.Scene, r: dict, path: str) -> None:
+    c = scene.cycles
+    scene.render.resolution_x, scene.render.resolution_y = r["width"], r["height"]
+    c.samples = r["samples"]
+    c.use_adaptive_sampling = r["adaptive_threshold"] > 0
+    if r["adaptive_threshold"] > 0:
+        c.adaptive_threshold = r["adaptive_threshold"]
+    c.use_denoising = r["denoise"]
+    c.denoising_quality = r["denoise_quality"].upper()
+    c.denoising_prefilter = "ACCURATE" if r["denoise_quality"] == "high" else "FAST"
+    c.max_bounces = r["max_bounces"]
+    c.diffuse_bounces = c.glossy_bounces = min(r["max_bounces"], 4)
+    c.transmission_bounces = r["max_bounces"]
+    c.seed = r["seed"]
+    c.filter_width = 1.5
+    scene.view_settings.view_transform = r["view_transform"]
+    s = scene.render.image_settings
+    s.file_format = "PNG"
+    s.color_mode = "RGB"
+    s.color_depth = "8"
+    s.compression = 15
+    scene.render.filepath = path
+
+
+def configure_id_render(scene: bpy.types.Scene, path: str) -> None:
+    c = scene.cycles
+    c.samples = 1
+    c.use_adaptive_sampling = False
+    c.use_denoising = False
+    c.max_bounces = 0
+    c.filter_width = 0.01
+    s = scene.render.image_settings
+    s.file_format = "OPEN_EXR_MULTILAYER"
+    s.color_depth = "32"
+    s.exr_codec = "ZIP"
+    scene.render.filepath = path

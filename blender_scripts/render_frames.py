@@ -1,0 +1,132 @@
+"""Render prepared frame directories with Blender.
+
+Each frame directory holds spec.json (the frame spec) and mesh.npz (the part mesh from
+render.geometry). This script writes rgb.png, ids.exr and, last, manifest.json (the frame's
+completion marker) into it. Frames that already have a manifest are skipped, so a batch can
+be re-run after a crash. One process renders the whole batch; the scene is built once and
+only updated per frame.
+
+Runs the same way in both Blenders:
+  blender -b --python-exit-code 1 -P blender_scripts/render_frames.py -- --frames DIR [DIR ...]
+  python blender_scripts/render_frames.py --frames DIR [DIR ...]      (with the bpy module)
+Progress goes to stdout as lines starting with "DEFECTSYNTH " followed by JSON.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import bpy  # noqa: E402
+
+from dsblender import materials, objects, passes  # noqa: E402
+
+SCHEMA_VERSION = 1
+
+
+def _event(**kw) -> None:
+    print("DEFECTSYNTH " + json.dumps(kw), flush=True)
+
+
+def _write_json_atomic(path: str, obj: dict) -> None:
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(obj, f, indent=1, sort_keys=True)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+class FrameRenderer:
+    """Holds the scene that all frames of a batch share."""
+
+    def __init__(self, threads: int = 0):
+        bpy.ops.wm.read_factory_settings(use_empty=True)
+        self.scene = passes.setup_scene(threads)
+        self.metal = materials.build_metal_material()
+        self.ground_mat = materials.build_ground_material()
+        self.scene.world = materials.build_world()
+        self.ground = objects.build_ground(self.ground_mat)
+        self.camera = objects.build_camera()
+        self.part = None
+        self.lights = []
+
+    def build(self, spec: dict, mesh_npz: str) -> None:
+        self.part = objects.build_part(mesh_npz, self.part, self.metal)
+        materials.update_metal_material(self.metal, spec["material"])
+        materials.update_ground_material(self.ground_mat, spec["ground"])
+        materials.update_world(self.scene.world, spec["world"])
+        objects.update_camera(self.camera, spec["camera"])
+        self.lights = objects.update_lights(self.lights, spec["lights"])
+
+    def _render(self) -> float:
+        t = time.perf_counter()
+        bpy.ops.render.render(write_still=True)
+        return time.perf_counter() - t
+
+    def render_frame(self, frame_dir: str) -> dict:
+        with open(os.path.join(frame_dir, "spec.json"), encoding="utf-8") as f:
+            spec = json.load(f)
+        if spec.get("schema_version") != SCHEMA_VERSION:
+            raise RuntimeError(f"{frame_dir}: spec schema_version {spec.get('schema_version')} != {SCHEMA_VERSION}")
+        t0 = time.perf_counter()
+        self.build(spec, os.path.join(frame_dir, "mesh.npz"))
+        build_s = time.perf_counter() - t0
+
+        rgb_tmp = os.path.join(frame_dir, "rgb.tmp.png")
+        ids_tmp = os.path.join(frame_dir, "ids.tmp.exr")
+        passes.configure_image_render(self.scene, spec["render"], rgb_tmp)
+        rgb_s = self._render()
+        passes.configure_id_render(self.scene, ids_tmp)
+        ids_s = self._render()
+        os.replace(rgb_tmp, os.path.join(frame_dir, "rgb.png"))
+        os.replace(ids_tmp, os.path.join(frame_dir, "ids.exr"))
+        manifest = {
+            "schema_version": SCHEMA_VERSION,
+            "frame_index": spec["frame_index"],
+            "files": {"rgb": "rgb.png", "ids": "ids.exr", "spec": "spec.json"},
+            "id_channels": {"defect": f"{self.scene.view_layers[0].name}.{materials.AOV_NAME}.X",
+                            "object": f"{self.scene.view_layers[0].name}.IndexOB.X"},
+            "part_pass_index": objects.PART_PASS_INDEX,
+            "instances": [{"id": d["id"], "category": d["category"], "type": d["type"]} for d in spec["defects"]],
+            "timing_s": {"build": build_s, "render_image": rgb_s, "render_ids": ids_s},
+            "blender": bpy.app.version_string,
+        }
+        _write_json_atomic(os.path.join(frame_dir, "manifest.json"), manifest)
+        return manifest
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    args = argv[argv.index("--") + 1:] if "--" in argv else argv[1:]
+    p = argparse.ArgumentParser(prog="render_frames.py", description=__doc__.split("\n\n")[0])
+    p.add_argument("--frames", nargs="*", default=[], help="frame directories to render")
+    p.add_argument("--frames-file", help="text file with one frame directory per line")
+    p.add_argument("--threads", type=int, default=0, help="Cycles threads (0 = all cores)")
+    ns = p.parse_args(args)
+    if ns.frames_file:
+        with open(ns.frames_file, encoding="utf-8") as f:
+            ns.frames += [line.strip() for line in f if line.strip()]
+    if not ns.frames:
+        p.error("no frames given (--frames or --frames-file)")
+    return ns
+
+
+def main() -> None:
+    ns = parse_args(sys.argv)
+    t_start = time.perf_counter()
+    renderer = FrameRenderer(ns.threads)
+    _event(event="ready", setup_s=time.perf_counter() - t_start, blender=bpy.app.version_string)
+    for frame_dir in ns.frames:
+        if os.path.exists(os.path.join(frame_dir, "manifest.json")):
+            _event(event="skipped", frame=frame_dir)
+            continue
+        m = renderer.render_frame(frame_dir)
+        _event(event="done", frame=frame_dir, timing_s=m["timing_s"])
+    _event(event="finished", total_s=time.perf_counter() - t_start)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+"""COCO instance segmentation: masks -> annotations, and the atomic dataset writer."""
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+from pycocotools import mask as mask_util
+
+from render.spec import dumps, write_atomic
+
+ANNOTATION_FILE = "_annotations.coco.json"
+
+
+def mask_to_rle(mask: np.ndarray) -> dict:
+    rle = mask_util.encode(np.asfortranarray(mask.astype(np.uint8)))
+    rle["counts"] = rle["counts"].decode("ascii")
+    return rle
+
+
+def mask_to_polygons(mask: np.ndarray) -> list[list[float]]:
+    """Outer contours through pixel centres; polygons with fewer than 3 points are left out."""
+    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    polys = []
+    for c in contours:
+        if len(c) >= 3:
+            polys.append([round(float(v), 2) for v in (c.reshape(-1, 2) + 0.5).ravel()])
+    return polys
+
+
+def segmentation_to_rle(segm, height: int, width: int) -> dict:
+    """Any COCO segmentation (polygons, RLE, uncompressed RLE) as one compressed RLE."""
+    if isinstance(segm, list):
+        return mask_util.merge(mask_util.frPyObjects(segm, height, width))
+    if isinstance(segm.get("counts"), list):
+        return mask_util.frPyObjects(segm, height, width)
+    return {"size": segm["size"], "counts": segm["counts"].encode("ascii") if isinstance(segm["counts"], str) else segm["counts"]}
+
+
+def encode_instance(mask: np.ndarray, mode: str):
+    """(segmentation, area, bbox) for a mask; area and bbox are those of the decoded segmentation."""
+    h, w = mask.shape
+    if mode == "rle":
+        segm = mask_to_rle(mask)
+    elif mode == "polygon":
+        segm = mask_to_polygons(mask)
+        if not segm:
+            return None
+    else:
+        raise ValueError(f"unknown annotation mode {mode!r}")
+    rle = segmentation_to_rle(segm, h, w)
+    area = int(mask_util.area(rle))
+    if area == 0:
+        return None
+    bbox = [float(v) for v in mask_util.toBbox(rle)]
+    return segm, area, bbox
+
+
+class CocoBuilder:
+    """Collects images and annotations with consecutive ids from 1."""
+
+    def __init__(self, categories: list[str]):
+        self.categories = [{"id": i + 1, "name": n, "supercategory": "defect"} for i, n in enumerate(categories)]
+        self._cat_id = {c["name"]: c["id"] for c in self.categories}
+        self.images: list[dict] = []
+        self.annotations: list[dict] = []
+
+    def add_image(self, file_name: str, width: int, height: int) -> int:
+        image_id = len(self.images) + 1
+        self.images.append({"id": image_id, "file_name": file_name, "width": width, "height": height})
+        return image_id
+
+    def add_annotation(self, image_id: int, category: str, segmentation, area: int, bbox: list[float]) -> int:
+        ann_id = len(self.annotations) + 1
+        self.annotations.append({
+            "id": ann_id, "image_id": image_id, "category_id": self._cat_id[category],
+            "segmentation": segmentation, "area": area, "bbox": bbox, "iscrowd": 0,
+        })
+        return ann_id
+
+    def to_dict(self, info: dict | None = None) -> dict:
+        return {"info": info or {}, "licenses": [], "categories": self.categories,
+                "images": self.images, "annotations": self.annotations}
+
+    def write(self, split_dir: Path, info: dict | None = None) -> Path:
+        path = Path(split_dir) / ANNOTATION_FILE
+        write_atomic(path, dumps(self.to_dict(info)))
+        return path

@@ -1,0 +1,271 @@
+"""Scene recipes (scenes/*.yaml) and quality presets (configs/*.yaml): loading and validation.
+
+A recipe is data. It is read with yaml.safe_load and checked by pydantic models that forbid
+unknown keys and out-of-range values; nothing in it is evaluated, imported or run. Every range
+is written `[low, high]` and sampled uniformly by render/sampling.
+"""
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from render.errors import UserError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SCENES_DIR = PROJECT_ROOT / "scenes"
+CONFIGS_DIR = PROJECT_ROOT / "configs"
+DEFAULT_SCENE = SCENES_DIR / "metal_parts.yaml"
+
+
+def _range(lo: float, hi: float):
+    """A `[low, high]` pair with lo <= low <= high <= hi."""
+
+    def check(v: tuple[float, float]) -> tuple[float, float]:
+        a, b = v
+        if a > b:
+            raise ValueError(f"low {a} is above high {b}")
+        if a < lo or b > hi:
+            raise ValueError(f"must lie within [{lo}, {hi}], got [{a}, {b}]")
+        return v
+
+    return Annotated[tuple[float, float], AfterValidator(check)]
+
+
+def _int_range(lo: int, hi: int):
+    def check(v: tuple[int, int]) -> tuple[int, int]:
+        a, b = v
+        if a > b or a < lo or b > hi:
+            raise ValueError(f"must be [low, high] with {lo} <= low <= high <= {hi}, got [{a}, {b}]")
+        return v
+
+    return Annotated[tuple[int, int], AfterValidator(check)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ---- parts -------------------------------------------------------------------------------
+class PlateRecipe(Strict):
+    """Machined flat plate; defects go on the top face."""
+
+    weight: float = Field(1.0, gt=0)
+    width: _range(1, 2000) = (40, 80)  # mm, along x
+    length: _range(1, 2000) = (30, 60)  # mm, along y
+    thickness: _range(0.5, 500) = (3, 8)  # mm
+
+
+class CylinderRecipe(Strict):
+    """Upright cylinder (turned shaft, piston); defects go on the lateral surface."""
+
+    weight: float = Field(1.0, gt=0)
+    radius: _range(1, 1000) = (8, 20)  # mm
+    height: _range(1, 2000) = (25, 60)  # mm
+
+
+class PartsRecipe(Strict):
+    plate: PlateRecipe | None = None
+    cylinder: CylinderRecipe | None = None
+
+    @model_validator(mode="after")
+    def _one_part(self):
+        if self.plate is None and self.cylinder is None:
+            raise ValueError("name at least one part (plate, cylinder)")
+        return self
+
+
+# ---- defects -----------------------------------------------------------------------------
+class ScratchRecipe(Strict):
+    """A groove swept along a smooth random curve."""
+
+    category: str = "scratch"
+    weight: float = Field(1.0, gt=0)
+    length: _range(0.1, 1000) = (4, 25)  # mm, along the curve
+    width: _range(0.01, 20) = (0.2, 0.7)  # mm, groove width at the surface
+    depth: _range(0.001, 10) = (0.05, 0.25)  # mm
+    curvature: _range(0, 5) = (0.0, 0.15)  # 1/mm, mean bending of the curve
+    profiles: list[Literal["v", "u", "flat"]] = Field(default=["v", "u", "flat"], min_length=1)
+    lip_probability: float = Field(0.5, ge=0, le=1)  # chance of raised lips along the groove
+    lip_height: _range(0, 2) = (0.15, 0.4)  # fraction of the depth
+    lip_width: _range(0.05, 3) = (0.3, 0.8)  # fraction of the width, each side
+
+
+class DentRecipe(Strict):
+    """A smooth depression, optionally elongated."""
+
+    category: str = "dent"
+    weight: float = Field(1.0, gt=0)
+    radius: _range(0.1, 200) = (1.5, 5)  # mm, minor semi-axis
+    depth: _range(0.001, 50) = (0.15, 0.6)  # mm at the centre
+    falloff: _range(0.5, 8) = (1.5, 3)  # exponent of the (1 - r^2)^falloff profile
+    elongation: _range(1, 10) = (1, 2.5)  # major / minor semi-axis
+
+
+class DefectsRecipe(Strict):
+    count: _int_range(0, 50) = (1, 4)  # defect instances per frame
+    scratch: ScratchRecipe | None = None
+    dent: DentRecipe | None = None
+
+    def enabled(self) -> dict[str, ScratchRecipe | DentRecipe]:
+        return {k: v for k in ("scratch", "dent") if (v := getattr(self, k)) is not None}
+
+
+# ---- look --------------------------------------------------------------------------------
+class MaterialRecipe(Strict):
+    """Physically based metal; colour as HSV ranges."""
+
+    value: _range(0, 1) = (0.55, 0.9)
+    saturation: _range(0, 1) = (0.0, 0.08)
+    hue: _range(0, 1) = (0.0, 1.0)
+    metallic: _range(0, 1) = (0.9, 1.0)
+    roughness: _range(0, 1) = (0.15, 0.45)
+    brushing: _range(0, 1) = (0.0, 0.6)  # strength of the directional machining marks
+    grain: _range(0, 1) = (0.05, 0.3)  # strength of the isotropic micro-texture
+
+
+class LightsRecipe(Strict):
+    """Area lights placed on a hemisphere around the part, aimed at it."""
+
+    count: _int_range(1, 8) = (1, 3)
+    # brightness of the emitter itself: 1 is white when seen in a mirror at exposure 0, which is
+    # what a metal part shows. Power follows from it and the size (P = radiance * pi * area).
+    radiance: _range(0, 1000) = (0.8, 4.0)
+    size: _range(1, 5000) = (40, 250)  # mm, side of the square emitter
+    distance: _range(10, 100000) = (150, 500)  # mm from the part centre
+    elevation: _range(0, 90) = (20, 85)  # degrees above the part's base plane
+    temperature: _range(1000, 15000) = (4000, 7500)  # K
+
+
+class WorldRecipe(Strict):
+    """Surrounding studio: a sky-to-floor gradient that metal reflects."""
+
+    strength: _range(0, 100) = (0.05, 0.6)
+
+
+class GroundRecipe(Strict):
+    value: _range(0, 1) = (0.03, 0.35)  # grey level of the table under the part
+
+
+class CameraRecipe(Strict):
+    focal_length: _range(1, 2000) = (35, 100)  # mm on a 36 mm sensor
+    elevation: _range(5, 90) = (35, 88)  # degrees above the base plane
+    fill: _range(0.1, 10) = (0.7, 1.8)  # part bounding diameter / frame size (>1: close-up)
+    jitter: _range(0, 1) = (0.0, 0.15)  # look-at offset, fraction of the part size
+    exposure: _range(-10, 10) = (-0.5, 0.5)  # EV
+
+
+class SceneRecipe(Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    categories: list[str] = Field(min_length=1)
+    parts: PartsRecipe
+    defects: DefectsRecipe
+    material: MaterialRecipe = MaterialRecipe()
+    lights: LightsRecipe = LightsRecipe()
+    world: WorldRecipe = WorldRecipe()
+    ground: GroundRecipe = GroundRecipe()
+    camera: CameraRecipe = CameraRecipe()
+
+    @model_validator(mode="after")
+    def _categories(self):
+        if len(set(self.categories)) != len(self.categories):
+            raise ValueError(f"categories must be unique, got {self.categories}")
+        for kind, d in self.defects.enabled().items():
+            if d.category not in self.categories:
+                raise ValueError(f"defects.{kind}.category '{d.category}' is not in categories {self.categories}")
+        if self.defects.count[1] > 0 and not self.defects.enabled():
+            raise ValueError("defects: enable at least one defect type (scratch, dent) or set count: [0, 0]")
+        return self
+
+
+# ---- quality presets ---------------------------------------------------------------------
+class MeshQuality(Strict):
+    base_segments: int = Field(160, ge=8, le=4000)  # edges along the part's largest side
+    across_groove: float = Field(5, ge=2, le=40)  # mesh edges across one groove width
+    min_spacing: float = Field(0.005, gt=0, le=10)  # mm, floor on refinement
+
+
+class QualityPreset(Strict):
+    resolution: tuple[int, int] = (512, 512)  # width, height in pixels
+    samples: int = Field(32, ge=1, le=65536)
+    adaptive_threshold: float = Field(0.02, ge=0, le=1)  # 0 turns adaptive sampling off
+    denoise: bool = True
+    denoise_quality: Literal["fast", "balanced", "high"] = "balanced"  # OpenImageDenoise
+    max_bounces: int = Field(6, ge=0, le=128)
+    view_transform: Literal["Standard", "AgX", "Filmic"] = "Standard"
+    mesh: MeshQuality = MeshQuality()
+    min_area: int = Field(16, ge=1)  # px: smaller visible instances are dropped
+    min_contrast: float = Field(4.0, ge=0, le=255)  # grey levels: fainter instances are dropped
+    annotation: Literal["rle", "polygon"] = "rle"
+    batch_size: int = Field(50, ge=1, le=100000)  # frames per Blender process
+
+    @model_validator(mode="after")
+    def _resolution(self):
+        w, h = self.resolution
+        if not (8 <= w <= 16384 and 8 <= h <= 16384):
+            raise ValueError(f"resolution must be within 8..16384 pixels a side, got {w}x{h}")
+        return self
+
+
+# ---- loading -----------------------------------------------------------------------------
+def _read_yaml(path: Path, what: str) -> dict:
+    if not path.exists():
+        raise UserError(f"{what} not found: {path}")
+    if not path.is_file():
+        raise UserError(f"{what} is not a file: {path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        raise UserError(f"{path}: not valid YAML{where}: {getattr(e, 'problem', e)}") from None
+    except UnicodeDecodeError:
+        raise UserError(f"{path}: not a text file") from None
+    if not isinstance(data, dict):
+        raise UserError(f"{path}: expected a mapping of keys at the top level, got {type(data).__name__}")
+    return data
+
+
+def _explain(path: Path, err: ValidationError) -> UserError:
+    lines = []
+    for e in err.errors():
+        loc = ".".join(str(p) for p in e["loc"])
+        if e["type"] == "extra_forbidden":
+            lines.append(f"{path}: unknown key '{loc}' (check spelling; README lists every key)")
+        elif e["type"] == "missing":
+            lines.append(f"{path}: missing required key '{loc}'")
+        else:
+            msg = e["msg"].removeprefix("Value error, ")
+            lines.append(f"{path}: {loc + ': ' if loc else ''}{msg}")
+    return UserError("\n".join(lines))
+
+
+def load_scene(path: str | Path) -> SceneRecipe:
+    path = Path(path)
+    try:
+        return SceneRecipe.model_validate(_read_yaml(path, "scene recipe"))
+    except ValidationError as e:
+        raise _explain(path, e) from None
+
+
+def quality_path(name_or_path: str) -> Path:
+    """A preset name (configs/<name>.yaml) or a path to a preset file."""
+    p = Path(name_or_path)
+    if p.suffix in (".yaml", ".yml"):
+        return p
+    candidate = CONFIGS_DIR / f"{name_or_path}.yaml"
+    if not candidate.exists():
+        known = sorted(q.stem for q in CONFIGS_DIR.glob("*.yaml"))
+        raise UserError(f"unknown quality preset '{name_or_path}' (known: {', '.join(known)})")
+    return candidate
+
+
+def load_quality(name_or_path: str, **overrides) -> QualityPreset:
+    path = quality_path(name_or_path)
+    data = _read_yaml(path, "quality preset")
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return QualityPreset.model_validate(data)
+    except ValidationError as e:
+        raise _explain(path, e) from None

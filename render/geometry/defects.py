@@ -1,0 +1,131 @@
+"""Defect shapes as height fields over a part's (u, v) surface domain (millimetres).
+
+Each defect type gives three pure functions of its spec:
+- height(d, uv): displacement along the outward normal (negative = into the material);
+- footprint(d, uv): where the defect visibly changes the surface (its instance mask on the mesh);
+- refinement(d, across): (skeleton points, core radius, mesh spacing) that the mesher must resolve.
+"""
+
+import numpy as np
+from scipy.spatial import cKDTree
+
+FOOTPRINT_FRACTION = 0.15  # a dent's flank shallower than this fraction of its depth is not annotated
+END_TAPER = 0.15  # fraction of a scratch's length over which its depth fades in and out
+
+
+# ---- scratch -----------------------------------------------------------------------------
+def _resample(points: np.ndarray, step: float) -> tuple[np.ndarray, np.ndarray]:
+    """Polyline resampled at about `step`; returns points and their arc length fraction t."""
+    seg = np.linalg.norm(np.diff(points, axis=0), axis=1)
+    s = np.concatenate([[0.0], np.cumsum(seg)])
+    n = max(2, int(np.ceil(s[-1] / step)) + 1)
+    si = np.linspace(0.0, s[-1], n)
+    out = np.column_stack([np.interp(si, s, points[:, 0]), np.interp(si, s, points[:, 1])])
+    return out, si / max(s[-1], 1e-12)
+
+
+def _smoothstep(x):
+    x = np.clip(x, 0.0, 1.0)
+    return x * x * (3 - 2 * x)
+
+
+def _scratch_local(d: dict, uv: np.ndarray):
+    """Distance to the scratch curve, and the taper (0..1) at the nearest curve point."""
+    curve, t = _resample(np.asarray(d["points"], dtype=float), d["width"] / 8)
+    dist, idx = cKDTree(curve).query(uv)
+    # exact distance to the two segments around the nearest sample
+    best = dist.copy()
+    tt = t[idx]
+    for j in (-1, 1):
+        k0 = np.clip(idx + min(j, 0), 0, len(curve) - 2)
+        a, b = curve[k0], curve[k0 + 1]
+        ab = b - a
+        w = np.clip(np.einsum("ij,ij->i", uv - a, ab) / np.maximum(np.einsum("ij,ij->i", ab, ab), 1e-18), 0, 1)
+        dd = np.linalg.norm(uv - (a + w[:, None] * ab), axis=1)
+        closer = dd < best
+        best = np.where(closer, dd, best)
+        tt = np.where(closer, t[k0] + w * (t[k0 + 1] - t[k0]), tt)
+    # depth fades in and out at the ends (points beyond an end project to t = 0 or 1: no groove)
+    taper = _smoothstep(tt / END_TAPER) * _smoothstep((1 - tt) / END_TAPER)
+    return best, taper
+
+
+def _profile(name: str, s: np.ndarray) -> np.ndarray:
+    """Groove depth (0..1) across the width, s = |distance| / half width in [0, 1]."""
+    if name == "v":
+        return 1 - s
+    if name == "u":
+        return np.sqrt(np.clip(1 - s * s, 0, 1))
+    if name == "flat":
+        return np.clip((1 - s) / 0.3, 0, 1)
+    raise ValueError(f"unknown scratch profile {name!r}")
+
+
+def scratch_height(d: dict, uv: np.ndarray) -> np.ndarray:
+    dist, taper = _scratch_local(d, uv)
+    half = d["width"] / 2
+    s = dist / half
+    depth = d["depth"] * taper
+    h = np.where(s < 1, -depth * _profile(d["profile"], np.minimum(s, 1)), 0.0)
+    lw = d["lip_width"]
+    if d["lip_height"] > 0 and lw > 0:
+        inside_lip = (s >= 1) & (s < 1 + lw)
+        h = h + np.where(inside_lip, d["lip_height"] * depth * np.sin(np.pi * (s - 1) / lw), 0.0)
+    return h
+
+
+def scratch_footprint(d: dict, uv: np.ndarray) -> np.ndarray:
+    dist, taper = _scratch_local(d, uv)
+    reach = 1 + (d["lip_width"] if d["lip_height"] > 0 else 0.0)
+    return (dist < d["width"] / 2 * reach) & (taper >= FOOTPRINT_FRACTION)
+
+
+def scratch_refinement(d: dict, across: float):
+    curve, _ = _resample(np.asarray(d["points"], dtype=float), d["width"] / 4)
+    core = d["width"] / 2 * (1 + d["lip_width"])
+    return curve, core, d["width"] / across
+
+
+# ---- dent --------------------------------------------------------------------------------
+def _dent_s2(d: dict, uv: np.ndarray) -> np.ndarray:
+    c, s = np.cos(d["angle"]), np.sin(d["angle"])
+    rel = uv - np.asarray(d["center"], dtype=float)
+    x = rel[:, 0] * c + rel[:, 1] * s
+    y = -rel[:, 0] * s + rel[:, 1] * c
+    return (x / (d["radius"] * d["elongation"])) ** 2 + (y / d["radius"]) ** 2
+
+
+def dent_height(d: dict, uv: np.ndarray) -> np.ndarray:
+    s2 = _dent_s2(d, uv)
+    return np.where(s2 < 1, -d["depth"] * np.clip(1 - s2, 0, 1) ** d["falloff"], 0.0)
+
+
+def dent_footprint(d: dict, uv: np.ndarray) -> np.ndarray:
+    return np.clip(1 - _dent_s2(d, uv), 0, 1) ** d["falloff"] >= FOOTPRINT_FRACTION
+
+
+def dent_refinement(d: dict, across: float):
+    # a dent is smooth: ~12 edges across its minor radius resolve its shading
+    spacing = d["radius"] / 12
+    r_major = d["radius"] * d["elongation"]
+    n = int(np.ceil(2 * r_major / spacing)) + 1
+    g = np.linspace(-r_major, r_major, n)
+    grid = np.stack(np.meshgrid(g, g), -1).reshape(-1, 2) + np.asarray(d["center"])
+    return grid[_dent_s2(d, grid) <= 1], 0.0, spacing
+
+
+# ---- dispatch ----------------------------------------------------------------------------
+HEIGHT = {"scratch": scratch_height, "dent": dent_height}
+FOOTPRINT = {"scratch": scratch_footprint, "dent": dent_footprint}
+REFINEMENT = {"scratch": scratch_refinement, "dent": dent_refinement}
+
+
+def bbox(d: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Axis-aligned (lo, hi) corners in (u, v) outside which the defect has no effect."""
+    if d["type"] == "scratch":
+        p = np.asarray(d["points"], dtype=float)
+        pad = d["width"] / 2 * (1 + d["lip_width"])
+        return p.min(0) - pad, p.max(0) + pad
+    r = d["radius"] * d["elongation"]
+    c = np.asarray(d["center"], dtype=float)
+    return c - r, c + r

@@ -1,0 +1,53 @@
+"""Starts Blender on a batch of prepared frame directories and relays its progress.
+
+Blender runs in a child process: the bpy module in this interpreter (the embedded default,
+`python blender_scripts/render_frames.py ...`) or an installed Blender binary
+(`blender -b --python-exit-code 1 -P ...`). A crash in Blender never takes this process down,
+and everything Blender prints goes to a log file.
+"""
+
+import importlib.util
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from render.config import PROJECT_ROOT
+from render.errors import UserError
+
+ENTRY_SCRIPT = PROJECT_ROOT / "blender_scripts" / "render_frames.py"
+EVENT_PREFIX = "DEFECTSYNTH "
+
+
+class RenderError(RuntimeError):
+    pass
+
+
+def blender_command(args: list[str], blender: str | None = None) -> list[str]:
+    if blender:
+        return [blender, "-b", "--factory-startup", "--python-exit-code", "1", "-P", str(ENTRY_SCRIPT), "--", *args]
+    if importlib.util.find_spec("bpy") is None:
+        raise UserError("the bpy module is not installed in this Python: run `make install`, or pass --blender PATH")
+    return [sys.executable, str(ENTRY_SCRIPT), *args]
+
+
+def run_batch(frame_dirs: list[Path], log_path: Path, on_event: Callable[[dict], None],
+              blender: str | None = None, threads: int = 0) -> None:
+    """Render the frames; raises RenderError (with the log's tail) if Blender fails."""
+    list_file = log_path.with_suffix(".frames.txt")
+    list_file.write_text("".join(f"{d}\n" for d in frame_dirs), encoding="utf-8")
+    cmd = blender_command(["--frames-file", str(list_file), "--threads", str(threads)], blender)
+    tail: list[str] = []
+    with open(log_path, "a", encoding="utf-8") as log:
+        log.write("$ " + " ".join(cmd) + "\n")
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
+        for line in proc.stdout:
+            log.write(line)
+            if line.startswith(EVENT_PREFIX):
+                on_event(json.loads(line[len(EVENT_PREFIX):]))
+            else:
+                tail = (tail + [line.rstrip()])[-15:]
+        code = proc.wait()
+    if code != 0:
+        raise RenderError(f"Blender exited with code {code}; see {log_path}. Last lines:\n" + "\n".join(tail))

@@ -1,0 +1,52 @@
+"""Mask overlays for looking at a split: coloured masks, boxes and category labels."""
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+from pycocotools import mask as mask_util
+
+from render.coco import segmentation_to_rle
+
+PALETTE = [(255, 64, 64), (64, 200, 255), (255, 200, 0), (120, 255, 120), (255, 120, 255), (0, 160, 255)]
+
+
+def draw_overlay(image: np.ndarray, anns: list[dict], cat_names: dict[int, str], alpha: float = 0.45) -> np.ndarray:
+    """BGR image with each annotation's mask tinted, its box and its category name drawn."""
+    h, w = image.shape[:2]
+    out = image.copy()
+    for a in anns:
+        color = PALETTE[(a["category_id"] - 1) % len(PALETTE)][::-1]
+        m = mask_util.decode(segmentation_to_rle(a["segmentation"], h, w)).astype(bool)
+        out[m] = (out[m] * (1 - alpha) + np.array(color) * alpha).astype(np.uint8)
+        contours, _ = cv2.findContours(m.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+        cv2.drawContours(out, contours, -1, color, 1)
+        x, y, bw, bh = (int(round(v)) for v in a["bbox"])
+        cv2.rectangle(out, (x, y), (x + bw - 1, y + bh - 1), color, 1)
+        cv2.putText(out, cat_names.get(a["category_id"], "?"), (x, max(10, y - 3)), cv2.FONT_HERSHEY_SIMPLEX,
+                    0.4, color, 1, cv2.LINE_AA)
+    return out
+
+
+def overlay_split(split_dir: Path, out_path: Path, n: int = 12, cols: int = 4, side: int = 384) -> Path:
+    """Contact sheet: each image beside its overlay."""
+    import json
+
+    data = json.loads((Path(split_dir) / "_annotations.coco.json").read_text())
+    names = {c["id"]: c["name"] for c in data["categories"]}
+    by_img = {}
+    for a in data["annotations"]:
+        by_img.setdefault(a["image_id"], []).append(a)
+    tiles = []
+    for img in data["images"][:n]:
+        im = cv2.imread(str(Path(split_dir) / img["file_name"]))
+        ov = draw_overlay(im, by_img.get(img["id"], []), names)
+        pair = np.hstack([cv2.resize(im, (side, side)), cv2.resize(ov, (side, side), interpolation=cv2.INTER_NEAREST)])
+        cv2.putText(pair, img["file_name"], (4, 14), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (0, 255, 255), 1)
+        tiles.append(pair)
+    while len(tiles) % (cols // 2 or 1):
+        tiles.append(np.zeros_like(tiles[0]))
+    per_row = max(1, cols // 2)
+    rows = [np.hstack(tiles[i:i + per_row]) for i in range(0, len(tiles), per_row)]
+    cv2.imwrite(str(out_path), np.vstack(rows))
+    return Path(out_path)

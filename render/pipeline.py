@@ -1,0 +1,166 @@
+"""A whole render run: specs -> meshes -> Blender -> masks -> COCO split.
+
+Layout under <out>/<scene name>/:
+  frames/000001/   spec.json, mesh.npz (until rendered), rgb.png, ids.exr, manifest.json
+  train/           _annotations.coco.json + 000001.png ... (the dataset)
+  logs/            Blender's output per batch
+  report.json      counts: frames, instances kept, instances dropped and why, timings
+A frame whose manifest exists and whose spec is unchanged is not rendered again. The split is
+assembled in a temporary directory and renamed into place, so it is never half-written.
+"""
+
+import logging
+import os
+import shutil
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+from tqdm import tqdm
+
+from render import launcher
+from render.coco import CocoBuilder, encode_instance
+from render.config import QualityPreset, SceneRecipe
+from render.errors import UserError
+from render.geometry.mesh import build_part_mesh
+from render.postprocess import compute_instances
+from render.sampling import sample_frame_spec
+from render.spec import dumps, write_atomic
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunReport:
+    frames: int = 0
+    rendered: int = 0
+    images_with_defects: int = 0
+    instances: Counter = field(default_factory=Counter)
+    dropped: Counter = field(default_factory=Counter)
+    timing_s: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"frames": self.frames, "rendered": self.rendered, "images_with_defects": self.images_with_defects,
+                "instances": dict(self.instances), "dropped": dict(self.dropped), "timing_s": self.timing_s}
+
+
+def frame_name(index: int) -> str:
+    return f"{index:06d}"
+
+
+def check_output_dir(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise UserError(f"output path is a file, not a directory: {out}")
+    probe = out
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
+        raise UserError(f"output directory is not writable: {probe}")
+
+
+def prepare_frame(frame_dir: Path, spec: dict) -> bool:
+    """Write the spec (and the mesh) unless the frame is already rendered from the same spec.
+
+    Returns True when the frame still needs rendering.
+    """
+    frame_dir.mkdir(parents=True, exist_ok=True)
+    text = dumps(spec)
+    spec_path = frame_dir / "spec.json"
+    if (frame_dir / "manifest.json").exists() and spec_path.exists() and spec_path.read_text(encoding="utf-8") == text:
+        return False
+    (frame_dir / "manifest.json").unlink(missing_ok=True)
+    write_atomic(spec_path, text)
+    mesh = build_part_mesh(spec, **spec["mesh"])
+    tmp = frame_dir / "mesh.tmp.npz"
+    mesh.save(tmp)
+    os.replace(tmp, frame_dir / "mesh.npz")
+    return True
+
+
+def render_frames(root: Path, specs: list[dict], quality: QualityPreset, report: RunReport,
+                  blender: str | None, threads: int) -> None:
+    frames_dir, logs_dir = root / "frames", root / "logs"
+    logs_dir.mkdir(parents=True, exist_ok=True)
+    cycles_s = prep_s = 0.0
+    with tqdm(total=len(specs), desc="render", unit="frame") as bar:
+        for start in range(0, len(specs), quality.batch_size):
+            batch = specs[start:start + quality.batch_size]
+            t = time.perf_counter()
+            todo = []
+            for spec in batch:
+                d = frames_dir / frame_name(spec["frame_index"])
+                if prepare_frame(d, spec):
+                    todo.append(d)
+                else:
+                    bar.update(1)
+            prep_s += time.perf_counter() - t
+            if not todo:
+                continue
+
+            def on_event(ev: dict) -> None:
+                nonlocal cycles_s
+                if ev["event"] == "done":
+                    cycles_s += ev["timing_s"]["render_image"] + ev["timing_s"]["render_ids"]
+                    (Path(ev["frame"]) / "mesh.npz").unlink(missing_ok=True)
+                    report.rendered += 1
+                    bar.update(1)
+
+            launcher.run_batch(todo, logs_dir / f"batch_{start // quality.batch_size + 1:04d}.log", on_event,
+                               blender=blender, threads=threads)
+    report.timing_s.update({"prepare": prep_s, "cycles": cycles_s})
+
+
+def assemble_split(root: Path, recipe: SceneRecipe, specs: list[dict], quality: QualityPreset,
+                   report: RunReport, info: dict) -> Path:
+    split = root / "train"
+    tmp = root / "train.partial"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    coco = CocoBuilder(recipe.categories)
+    for spec in tqdm(specs, desc="annotate", unit="frame"):
+        name = frame_name(spec["frame_index"])
+        frame_dir = root / "frames" / name
+        instances, dropped = compute_instances(frame_dir, quality.min_area, quality.min_contrast)
+        report.dropped.update(dropped)
+        image = cv2.imread(str(frame_dir / "rgb.png"))
+        h, w = image.shape[:2]
+        file_name = f"{name}.png"
+        try:
+            os.link(frame_dir / "rgb.png", tmp / file_name)
+        except OSError:
+            shutil.copyfile(frame_dir / "rgb.png", tmp / file_name)
+        image_id = coco.add_image(file_name, w, h)
+        for inst in instances:
+            enc = encode_instance(inst.mask, quality.annotation)
+            if enc is None:
+                report.dropped["empty_polygon"] += 1
+                continue
+            coco.add_annotation(image_id, inst.category, *enc)
+            report.instances[inst.category] += 1
+        report.images_with_defects += bool(instances)
+    coco.write(tmp, info)
+    shutil.rmtree(split, ignore_errors=True)
+    os.replace(tmp, split)
+    return split
+
+
+def render_dataset(recipe: SceneRecipe, quality: QualityPreset, n: int, out: Path, seed: int,
+                   blender: str | None = None, threads: int = 0) -> tuple[Path, RunReport]:
+    if n < 1:
+        raise UserError(f"number of frames must be at least 1, got {n}")
+    out = Path(out)
+    check_output_dir(out)
+    root = out / recipe.name
+    report = RunReport(frames=n)
+    t0 = time.perf_counter()
+    specs = [sample_frame_spec(recipe, quality, seed, i) for i in range(1, n + 1)]
+    render_frames(root, specs, quality, report, blender, threads)
+    t1 = time.perf_counter()
+    info = {"description": f"defectsynth scene '{recipe.name}'", "root_seed": seed, "frames": n}
+    split = assemble_split(root, recipe, specs, quality, report, info)
+    report.timing_s.update({"render_total": t1 - t0, "annotate": time.perf_counter() - t1,
+                            "wall": time.perf_counter() - t0})
+    write_atomic(root / "report.json", dumps(report.to_dict()))
+    return split, report

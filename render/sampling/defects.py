@@ -1,0 +1,102 @@
+"""Draw the defect instances of one frame, placed where the camera looks."""
+
+import math
+
+import numpy as np
+
+from render.config import DentRecipe, SceneRecipe, ScratchRecipe
+from render.geometry import parts
+from render.sampling.scene import uniform
+
+CURVE_POINTS = 24
+
+
+def visible_region(part: dict, camera: dict) -> tuple[np.ndarray, np.ndarray]:
+    """(lo, hi) corners in (u, v) of the part surface the camera roughly sees."""
+    U, V = parts.surface_extent(part)
+    target = np.asarray(camera["look_at"])
+    half = 0.9 * parts.bounding_radius(part) / camera["fill"]
+    if part["type"] == "plate":
+        center = np.array([target[0] + U / 2, target[1] + V / 2])
+        span = np.array([half, half])
+    else:
+        # +-55 degrees around the line facing the camera: steeper flanks foreshorten defects away
+        center = np.array([parts.uv_of_azimuth(part, camera["azimuth"]), target[2]])
+        span = np.array([min(half, part["radius"] * math.radians(55)), half])
+    margin = 0.04 * min(U, V)
+    lo = np.maximum(center - span, margin)
+    hi = np.minimum(center + span, [U - margin, V - margin])
+    return lo, np.maximum(hi, lo)
+
+
+def _place(rng, shape_lo, shape_hi, lo, hi) -> np.ndarray:
+    """Offset that puts a shape's bbox inside [lo, hi] (centred on the region if it cannot fit)."""
+    free_lo, free_hi = lo - shape_lo, hi - shape_hi
+    mid = (lo + hi) / 2 - (shape_lo + shape_hi) / 2
+    return np.where(free_lo <= free_hi, rng.uniform(np.minimum(free_lo, free_hi), np.maximum(free_lo, free_hi)), mid)
+
+
+def sample_scratch(rng, r: ScratchRecipe, lo, hi) -> dict:
+    length = uniform(rng, r.length)
+    width = uniform(rng, r.width)
+    # the curve bends with a smoothly varying curvature; its sign picks the bending side
+    kappa = uniform(rng, r.curvature) * rng.choice([-1.0, 1.0])
+    wobble, phase = rng.uniform(0, 0.6), rng.uniform(0, 2 * math.pi)
+    fit = float(np.min(hi - lo))
+    length = min(length, 0.95 * max(fit, 1e-6) * math.sqrt(2))
+    t = np.linspace(0, 1, CURVE_POINTS)
+    ds = length / (CURVE_POINTS - 1)
+    heading = rng.uniform(0, 2 * math.pi) + np.cumsum(kappa * (1 + wobble * np.sin(2 * math.pi * t + phase)) * ds)
+    pts = np.vstack([[0, 0], np.cumsum(np.column_stack([np.cos(heading[:-1]), np.sin(heading[:-1])]) * ds, axis=0)])
+    extent = pts.max(0) - pts.min(0)
+    shrink = min(1.0, float(np.min((hi - lo) / np.maximum(extent, 1e-9))))
+    pts = pts * shrink
+    pts = pts + _place(rng, pts.min(0), pts.max(0), lo, hi)
+    has_lips = bool(rng.random() < r.lip_probability)
+    return {
+        "type": "scratch",
+        "points": pts.tolist(),
+        "width": width,
+        "depth": uniform(rng, r.depth),
+        "profile": str(rng.choice(r.profiles)),
+        "lip_height": uniform(rng, r.lip_height) if has_lips else 0.0,
+        "lip_width": uniform(rng, r.lip_width) if has_lips else 0.0,
+    }
+
+
+def sample_dent(rng, r: DentRecipe, lo, hi) -> dict:
+    radius = uniform(rng, r.radius)
+    elongation = uniform(rng, r.elongation)
+    # a dent never grows beyond half the visible region
+    radius = min(radius, 0.25 * float(np.min(hi - lo)) / elongation) if np.min(hi - lo) > 0 else radius
+    reach = radius * elongation
+    center = _place(rng, np.array([-reach, -reach]), np.array([reach, reach]), lo, hi)
+    return {
+        "type": "dent",
+        "center": center.tolist(),
+        "radius": radius,
+        "depth": uniform(rng, r.depth),
+        "falloff": uniform(rng, r.falloff),
+        "elongation": elongation,
+        "angle": float(rng.uniform(0, math.pi)),
+    }
+
+
+SAMPLERS = {"scratch": sample_scratch, "dent": sample_dent}
+
+
+def sample_defects(rng: np.random.Generator, recipe: SceneRecipe, part: dict, camera: dict) -> list[dict]:
+    enabled = recipe.defects.enabled()
+    lo_n, hi_n = recipe.defects.count
+    n = int(rng.integers(lo_n, hi_n + 1))
+    if n == 0 or not enabled:
+        return []
+    kinds = list(enabled)
+    w = np.array([enabled[k].weight for k in kinds])
+    lo, hi = visible_region(part, camera)
+    out = []
+    for i in range(n):
+        kind = kinds[int(rng.choice(len(kinds), p=w / w.sum()))]
+        d = SAMPLERS[kind](rng, enabled[kind], lo, hi)
+        out.append({"id": i + 1, "category": enabled[kind].category, **d})
+    return out

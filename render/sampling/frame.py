@@ -1,0 +1,46 @@
+"""One frame spec from (recipe, quality preset, root seed, frame index)."""
+
+from render import seeding
+from render.config import QualityPreset, SceneRecipe
+from render.sampling.defects import sample_defects
+from render.sampling.scene import sample_camera, sample_ground, sample_lights, sample_material, sample_part, sample_world
+from render.spec import SCHEMA_VERSION
+
+
+def render_settings(quality: QualityPreset, seed: int) -> dict:
+    w, h = quality.resolution
+    return {
+        "width": w,
+        "height": h,
+        "samples": quality.samples,
+        "adaptive_threshold": quality.adaptive_threshold,
+        "denoise": quality.denoise,
+        "denoise_quality": quality.denoise_quality,
+        "max_bounces": quality.max_bounces,
+        "view_transform": quality.view_transform,
+        "seed": seed,
+    }
+
+
+def sample_frame_spec(recipe: SceneRecipe, quality: QualityPreset, root_seed: int, frame_index: int) -> dict:
+    seed = seeding.frame_seed(root_seed, frame_index)
+    w, h = quality.resolution
+    part = sample_part(seeding.stream(seed, "part"), recipe)
+    camera = sample_camera(seeding.stream(seed, "camera"), recipe, part, w / h)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "scene": recipe.name,
+        "frame_index": frame_index,
+        "root_seed": root_seed,
+        "seed": seed,
+        "render": render_settings(quality, seed),
+        "mesh": quality.mesh.model_dump(),
+        "part": part,
+        "camera": camera,
+        "defects": sample_defects(seeding.stream(seed, "defects"), recipe, part, camera),
+        "material": sample_material(seeding.stream(seed, "material"), recipe, part),
+        "lights": sample_lights(seeding.stream(seed, "lights"), recipe, part, camera),
+        "world": sample_world(seeding.stream(seed, "world"), recipe),
+        "ground": sample_ground(seeding.stream(seed, "ground"), recipe),
+        "categories": {name: i + 1 for i, name in enumerate(recipe.categories)},
+    }

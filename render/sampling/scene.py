@@ -1,0 +1,122 @@
+"""Draw the part, camera, lights and looks of one frame from a recipe's ranges."""
+
+import colorsys
+import math
+
+import numpy as np
+
+from render.config import SceneRecipe
+from render.geometry import parts
+
+
+def uniform(rng: np.random.Generator, r) -> float:
+    return float(rng.uniform(r[0], r[1])) if r[0] < r[1] else float(r[0])
+
+
+def sample_part(rng: np.random.Generator, recipe: SceneRecipe) -> dict:
+    options = {k: v for k in ("plate", "cylinder") if (v := getattr(recipe.parts, k)) is not None}
+    names = list(options)
+    w = np.array([options[n].weight for n in names])
+    kind = names[int(rng.choice(len(names), p=w / w.sum()))]
+    r = options[kind]
+    if kind == "plate":
+        return {"type": "plate", "width": uniform(rng, r.width), "length": uniform(rng, r.length),
+                "thickness": uniform(rng, r.thickness)}
+    # seam_angle is set with the camera, so the seam faces away from it
+    return {"type": "cylinder", "radius": uniform(rng, r.radius), "height": uniform(rng, r.height), "seam_angle": 0.0}
+
+
+def sample_camera(rng: np.random.Generator, recipe: SceneRecipe, part: dict, aspect: float) -> dict:
+    """Camera on a sphere around a look-at point, far enough that the part spans `fill` frames."""
+    c = recipe.camera
+    focal = uniform(rng, c.focal_length)
+    elevation = math.radians(uniform(rng, c.elevation))
+    azimuth = float(rng.uniform(0, 2 * math.pi))
+    fill = uniform(rng, c.fill)
+    if part["type"] == "cylinder":
+        part["seam_angle"] = azimuth + math.pi
+    radius = parts.bounding_radius(part)
+    sensor = 36.0
+    # the sensor spans the frame's longer side; the shorter side sets how much of the part fits
+    tan_half = sensor / 2 / focal * min(aspect, 1 / aspect)
+    distance = (radius / fill) / tan_half
+    # close-ups (fill > 1) look at a random spot of the defect surface, not always the centre
+    target = parts.part_center(part).copy()
+    U, V = parts.surface_extent(part)
+    spread = max(0.0, 1 - 1 / fill)
+    if part["type"] == "plate":
+        target[:2] += (rng.uniform(-0.5, 0.5, 2) * [U, V]) * spread
+        target[2] = part["thickness"]
+    else:
+        target[2] += rng.uniform(-0.5, 0.5) * V * spread
+    target += rng.uniform(-1, 1, 3) * uniform(rng, c.jitter) * radius
+    direction = np.array([math.cos(elevation) * math.cos(azimuth), math.cos(elevation) * math.sin(azimuth),
+                          math.sin(elevation)])
+    return {
+        "location": (target + distance * direction).tolist(),
+        "look_at": target.tolist(),
+        "focal_length": focal,
+        "sensor_width": sensor,
+        "azimuth": azimuth,
+        "fill": fill,
+        "exposure": uniform(rng, c.exposure),
+        "clip_start": max(0.1, distance - 2 * radius) * 0.5,
+        "clip_end": distance + 4 * radius + 1000.0,
+    }
+
+
+def blackbody_rgb(kelvin: float) -> list[float]:
+    """Linear RGB of a black body, normalised to max 1 (Tanner Helland's sRGB fit, linearised)."""
+    t = kelvin / 100.0
+    r = 255.0 if t <= 66 else 329.698727446 * (t - 60) ** -0.1332047592
+    g = 99.4708025861 * math.log(t) - 161.1195681661 if t <= 66 else 288.1221695283 * (t - 60) ** -0.0755148492
+    b = 255.0 if t >= 66 else (0.0 if t <= 19 else 138.5177312231 * math.log(t - 10) - 305.0447927307)
+    srgb = np.clip(np.array([r, g, b]) / 255.0, 0, 1)
+    lin = np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
+    return (lin / lin.max()).tolist()
+
+
+def sample_lights(rng: np.random.Generator, recipe: SceneRecipe, part: dict, camera: dict) -> list[dict]:
+    r = recipe.lights
+    n = int(rng.integers(r.count[0], r.count[1] + 1))
+    center = parts.part_center(part)
+    lights = []
+    for _ in range(n):
+        el = math.radians(uniform(rng, r.elevation))
+        az = float(rng.uniform(0, 2 * math.pi))
+        dist = uniform(rng, r.distance)
+        size = uniform(rng, r.size)
+        loc = center + dist * np.array([math.cos(el) * math.cos(az), math.cos(el) * math.sin(az), math.sin(el)])
+        lights.append({
+            "type": "area",
+            "location": loc.tolist(),
+            "look_at": center.tolist(),
+            "size": size,
+            "power": uniform(rng, r.radiance) * math.pi * (size * 1e-3) ** 2,
+            "color": blackbody_rgb(uniform(rng, r.temperature)),
+        })
+    return lights
+
+
+def sample_material(rng: np.random.Generator, recipe: SceneRecipe, part: dict) -> dict:
+    m = recipe.material
+    rgb = colorsys.hsv_to_rgb(uniform(rng, m.hue), uniform(rng, m.saturation), uniform(rng, m.value))
+    return {
+        "base_color": [float(x) for x in rgb],
+        "metallic": uniform(rng, m.metallic),
+        "roughness": uniform(rng, m.roughness),
+        "brushing": uniform(rng, m.brushing),
+        # machining marks: across the plate at a random angle, around the cylinder (turning)
+        "brush_angle": float(rng.uniform(0, math.pi)) if part["type"] == "plate" else 0.0,
+        "grain": uniform(rng, m.grain),
+        "texture_offset": rng.uniform(0, 1000, 3).tolist(),
+    }
+
+
+def sample_world(rng: np.random.Generator, recipe: SceneRecipe) -> dict:
+    return {"strength": uniform(rng, recipe.world.strength), "rotation": float(rng.uniform(0, 2 * math.pi))}
+
+
+def sample_ground(rng: np.random.Generator, recipe: SceneRecipe) -> dict:
+    v = uniform(rng, recipe.ground.value)
+    return {"color": [v, v, v], "roughness": float(rng.uniform(0.4, 0.9))}

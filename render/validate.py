@@ -1,0 +1,179 @@
+"""Checks a COCO split the way the training kit (MMDetection 2.x CocoDataset + pycocotools) reads it."""
+
+import json
+import numbers
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from pycocotools import mask as mask_util
+
+from render.coco import ANNOTATION_FILE, segmentation_to_rle
+
+AREA_TOLERANCE = 0.10  # relative; polygon areas from other tools are shoelace areas, not pixel counts
+BBOX_TOLERANCE = 2.0  # px
+
+
+@dataclass
+class ValidationReport:
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    images: int = 0
+    annotations: int = 0
+    categories: int = 0
+    images_without_annotations: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> str:
+        return (f"{self.images} images, {self.annotations} annotations, {self.categories} categories, "
+                f"{self.images_without_annotations} images without annotations: "
+                f"{len(self.errors)} errors, {len(self.warnings)} warnings")
+
+
+def _is_num(v) -> bool:
+    return isinstance(v, numbers.Real) and not isinstance(v, bool) and np.isfinite(v)
+
+
+def _check_ids(items: list, what: str, rep: ValidationReport) -> set:
+    ids = set()
+    for i, it in enumerate(items):
+        if not isinstance(it, dict) or not isinstance(it.get("id"), int) or isinstance(it.get("id"), bool):
+            rep.errors.append(f"{what}[{i}]: missing or non-integer 'id'")
+            continue
+        if it["id"] in ids:
+            rep.errors.append(f"{what} id {it['id']}: duplicate id")
+        ids.add(it["id"])
+    return ids
+
+
+def _check_segmentation(a: dict, img: dict, rep: ValidationReport) -> None:
+    where = f"annotation {a['id']}"
+    seg = a.get("segmentation")
+    w, h = img["width"], img["height"]
+    if isinstance(seg, list):
+        if not seg:
+            rep.errors.append(f"{where}: empty polygon list")
+            return
+        for p in seg:
+            if not isinstance(p, list) or len(p) < 6 or len(p) % 2 or not all(_is_num(v) for v in p):
+                rep.errors.append(f"{where}: a polygon needs >= 3 (x, y) points as a flat list of numbers")
+                return
+            xy = np.asarray(p, dtype=float).reshape(-1, 2)
+            if (xy < 0).any() or (xy[:, 0] > w).any() or (xy[:, 1] > h).any():
+                rep.errors.append(f"{where}: polygon point outside the {w}x{h} image")
+                return
+    elif isinstance(seg, dict):
+        if list(seg.get("size", [])) != [h, w]:
+            rep.errors.append(f"{where}: RLE size {seg.get('size')} != image [height, width] [{h}, {w}]")
+            return
+        if not isinstance(seg.get("counts"), (str, list)):
+            rep.errors.append(f"{where}: RLE 'counts' must be a string or a list")
+            return
+    else:
+        rep.errors.append(f"{where}: segmentation must be a polygon list or an RLE dict")
+        return
+    try:
+        rle = segmentation_to_rle(seg, h, w)
+    except Exception as e:  # noqa: BLE001 - pycocotools raises bare exceptions on bad RLE
+        rep.errors.append(f"{where}: segmentation does not decode: {e}")
+        return
+    area = int(mask_util.area(rle))
+    if area == 0:
+        rep.errors.append(f"{where}: mask is empty")
+        return
+    if _is_num(a.get("area")) and abs(a["area"] - area) > AREA_TOLERANCE * area + 4:
+        rep.errors.append(f"{where}: area {a['area']} but the mask has {area} pixels")
+    bbox = a.get("bbox")
+    if isinstance(bbox, list) and len(bbox) == 4 and all(_is_num(v) for v in bbox):
+        mb = mask_util.toBbox(rle)
+        if np.abs(np.asarray(bbox, dtype=float) - mb).max() > BBOX_TOLERANCE:
+            rep.errors.append(f"{where}: bbox {bbox} does not match the mask's bbox {mb.tolist()}")
+
+
+def validate_split(split_dir: Path) -> ValidationReport:
+    split_dir = Path(split_dir)
+    rep = ValidationReport()
+    path = split_dir / ANNOTATION_FILE
+    if not path.is_file():
+        rep.errors.append(f"{path}: not found (a split is a directory holding {ANNOTATION_FILE} and the images)")
+        return rep
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        rep.errors.append(f"{path}: not valid JSON: {e}")
+        return rep
+    for key in ("images", "annotations", "categories"):
+        if not isinstance(data.get(key), list):
+            rep.errors.append(f"{path}: top-level '{key}' must be a list")
+    if rep.errors:
+        return rep
+    images, anns, cats = data["images"], data["annotations"], data["categories"]
+    rep.images, rep.annotations, rep.categories = len(images), len(anns), len(cats)
+
+    cat_ids = _check_ids(cats, "category", rep)
+    names = [c.get("name") for c in cats if isinstance(c, dict)]
+    if 0 in cat_ids:
+        rep.errors.append("category id 0 is used: MMDetection and COCO reserve 0 for the background")
+    if len(set(names)) != len(names) or not all(isinstance(n, str) and n for n in names):
+        rep.errors.append(f"category names must be unique non-empty strings, got {names}")
+    if not cats:
+        rep.errors.append("no categories")
+
+    _check_ids(images, "image", rep)
+    by_id = {}
+    for img in images:
+        if not isinstance(img, dict) or "id" not in img:
+            continue
+        where = f"image {img['id']}"
+        fn = img.get("file_name")
+        if not isinstance(fn, str) or not (split_dir / fn).is_file():
+            rep.errors.append(f"{where}: file {fn!r} not found in {split_dir}")
+            continue
+        if not all(isinstance(img.get(k), int) and img.get(k) > 0 for k in ("width", "height")):
+            rep.errors.append(f"{where}: width and height must be positive integers")
+            continue
+        try:
+            with Image.open(split_dir / fn) as im:
+                size = im.size
+        except OSError as e:
+            rep.errors.append(f"{where}: {fn} is not a readable image ({e})")
+            continue
+        if size != (img["width"], img["height"]):
+            swapped = " (width and height swapped)" if size == (img["height"], img["width"]) else ""
+            rep.errors.append(f"{where}: {fn} is {size[0]}x{size[1]} but width x height says "
+                              f"{img['width']}x{img['height']}{swapped}")
+            continue
+        by_id[img["id"]] = img
+
+    _check_ids(anns, "annotation", rep)
+    annotated = set()
+    for a in anns:
+        if not isinstance(a, dict) or "id" not in a:
+            continue
+        where = f"annotation {a['id']}"
+        if a.get("category_id") not in cat_ids:
+            rep.errors.append(f"{where}: category_id {a.get('category_id')} is not a known category")
+        if a.get("iscrowd", 0) not in (0, 1):
+            rep.errors.append(f"{where}: iscrowd must be 0 or 1")
+        if not _is_num(a.get("area")):
+            rep.errors.append(f"{where}: area must be a number, got {type(a.get('area')).__name__}")
+        bbox = a.get("bbox")
+        if not (isinstance(bbox, list) and len(bbox) == 4 and all(_is_num(v) for v in bbox)) or bbox[2] <= 0 or bbox[3] <= 0:
+            rep.errors.append(f"{where}: bbox must be [x, y, w, h] with w, h > 0, got {bbox}")
+        img = by_id.get(a.get("image_id"))
+        if img is None:
+            if a.get("image_id") not in {i.get("id") for i in images if isinstance(i, dict)}:
+                rep.errors.append(f"{where}: image_id {a.get('image_id')} is not a known image")
+            continue
+        annotated.add(img["id"])
+        _check_segmentation(a, img, rep)
+
+    rep.images_without_annotations = len([i for i in by_id if i not in annotated])
+    if rep.images_without_annotations:
+        rep.warnings.append(f"{rep.images_without_annotations} images have no annotation: "
+                            "MMDetection's CocoDataset drops them from training (filter_empty_gt)")
+    return rep
