@@ -131,7 +131,7 @@ class LightsRecipe(Strict):
     count: _int_range(1, 8) = (1, 3)
     # brightness of the emitter itself: 1 is white when seen in a mirror at exposure 0, which is
     # what a metal part shows. Power follows from it and the size (P = radiance * pi * area).
-    radiance: _range(0, 1000) = (0.8, 4.0)
+    radiance: _range(0, 1000) = (0.4, 1.8)
     size: _range(1, 5000) = (40, 250)  # mm, side of the square emitter
     distance: _range(10, 100000) = (150, 500)  # mm from the part centre
     elevation: _range(0, 90) = (20, 85)  # degrees above the part's base plane
@@ -150,7 +150,7 @@ class GroundRecipe(Strict):
 
 class CameraRecipe(Strict):
     focal_length: _range(1, 2000) = (35, 100)  # mm on a 36 mm sensor
-    elevation: _range(5, 90) = (35, 88)  # degrees above the base plane
+    tilt: _range(0, 80) = (0, 50)  # degrees between the line of sight and the defect surface's normal
     fill: _range(0.1, 10) = (0.7, 1.8)  # part bounding diameter / frame size (>1: close-up)
     jitter: _range(0, 1) = (0.0, 0.15)  # look-at offset, fraction of the part size
     exposure: _range(-10, 10) = (-0.5, 0.5)  # EV

@@ -9,7 +9,7 @@ Each defect type gives three pure functions of its spec:
 import numpy as np
 from scipy.spatial import cKDTree
 
-FOOTPRINT_FRACTION = 0.15  # a dent's flank shallower than this fraction of its depth is not annotated
+FOOTPRINT_FRACTION = 0.1  # a dent's flank shallower than this fraction of its depth is not annotated
 END_TAPER = 0.15  # fraction of a scratch's length over which its depth fades in and out
 
 

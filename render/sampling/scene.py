@@ -30,7 +30,9 @@ def sample_camera(rng: np.random.Generator, recipe: SceneRecipe, part: dict, asp
     """Camera on a sphere around a look-at point, far enough that the part spans `fill` frames."""
     c = recipe.camera
     focal = uniform(rng, c.focal_length)
-    elevation = math.radians(uniform(rng, c.elevation))
+    tilt = math.radians(uniform(rng, c.tilt))
+    # the plate's defect surface faces up, the cylinder's faces sideways
+    elevation = math.pi / 2 - tilt if part["type"] == "plate" else tilt
     azimuth = float(rng.uniform(0, 2 * math.pi))
     fill = uniform(rng, c.fill)
     if part["type"] == "cylinder":

@@ -1,0 +1,150 @@
+"""Renders with the real bpy (tiny frames) and checks masks against pixels and geometry."""
+
+import copy
+import json
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+from pycocotools import mask as mask_util
+from pycocotools.coco import COCO
+
+from conftest import DATA, ROOT
+from render import launcher
+from render.config import load_quality, load_scene
+from render.geometry import defects as dfx
+from render.pipeline import prepare_frame
+from render.postprocess import read_id_passes
+from render.sampling import sample_frame_spec
+from render.validate import validate_split
+
+pytestmark = pytest.mark.blender
+
+RES = 128
+PLATE = {"type": "plate", "width": 40.0, "length": 40.0, "thickness": 4.0}
+DENT = {"id": 1, "category": "dent", "type": "dent", "center": [16.0, 23.0], "radius": 2.5, "depth": 0.8,
+        "falloff": 2.0, "elongation": 1.6, "angle": 0.5}
+SCRATCH = {"id": 2, "category": "scratch", "type": "scratch", "points": [[22.0, 14.0], [26.0, 15.5], [30.0, 18.0]],
+           "width": 1.0, "depth": 0.4, "profile": "u", "lip_height": 0.0, "lip_width": 0.0}
+DISTANCE, FOCAL, SENSOR = 66.0, 100.0, 36.0
+
+
+def known_spec():
+    """A plate seen straight from above, with one dent and one scratch at known places."""
+    quality = load_quality("preview", resolution=(RES, RES), samples=8)
+    spec = sample_frame_spec(load_scene(DATA / "tiny_scene.yaml"), quality, 0, 1)
+    top = PLATE["thickness"]
+    spec.update(part=PLATE, defects=[DENT, SCRATCH])
+    spec["camera"].update(location=[0.0, 0.0, top + DISTANCE], look_at=[0.0, 0.0, top], focal_length=FOCAL,
+                          sensor_width=SENSOR, exposure=0.0, clip_start=1.0, clip_end=1000.0)
+    spec["lights"] = [{"type": "area", "location": [-60.0, -40.0, 120.0], "look_at": [0.0, 0.0, top],
+                       "size": 80.0, "power": 0.8 * np.pi * 0.08**2, "color": [1.0, 1.0, 1.0]}]
+    spec["material"].update(roughness=0.3, brushing=0.0, grain=0.05)
+    return spec
+
+
+def expected_mask(defect):
+    """The defect's footprint as seen by the top-down camera, pixel centre by pixel centre."""
+    mm_per_px = SENSOR / FOCAL * DISTANCE / RES
+    c = (np.arange(RES) + 0.5 - RES / 2) * mm_per_px
+    x, y = np.meshgrid(c, -c)
+    uv = np.column_stack([x.ravel() + PLATE["width"] / 2, y.ravel() + PLATE["length"] / 2])
+    return dfx.FOOTPRINT[defect["type"]](defect, uv).reshape(RES, RES)
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    """One Blender process renders: the known scene, the same without defects, two sampled frames."""
+    root = tmp_path_factory.mktemp("frames")
+    spec = known_spec()
+    clean = copy.deepcopy(spec)
+    clean["defects"] = []
+    quality = load_quality("preview", resolution=(96, 96), samples=4)
+    recipe = load_scene(DATA / "tiny_scene.yaml")
+    sampled = [sample_frame_spec(recipe, quality, 3, i) for i in (1, 2)]
+    dirs = {}
+    for name, s in [("known", spec), ("clean", clean), ("s1", sampled[0]), ("s2", sampled[1])]:
+        dirs[name] = root / name
+        prepare_frame(dirs[name], s)
+    launcher.run_batch(list(dirs.values()), root / "render.log", lambda ev: None)
+    out = {}
+    for name, d in dirs.items():
+        manifest = json.loads((d / "manifest.json").read_text())
+        ids, obj = read_id_passes(d / "ids.exr", manifest["id_channels"])
+        out[name] = {"rgb": cv2.imread(str(d / "rgb.png")).astype(np.float32), "ids": ids, "obj": obj,
+                     "spec": json.loads((d / "spec.json").read_text())}
+    return out
+
+
+def iou(a, b):
+    return (a & b).sum() / max((a | b).sum(), 1)
+
+
+def test_masks_match_the_geometry(rendered):
+    ids = rendered["known"]["ids"]
+    assert iou(ids == DENT["id"], expected_mask(DENT)) > 0.9
+    assert iou(ids == SCRATCH["id"], expected_mask(SCRATCH)) > 0.8
+
+
+def test_defects_are_visible_where_masked(rendered):
+    diff = np.abs(rendered["known"]["rgb"] - rendered["clean"]["rgb"]).mean(axis=2)
+    masks = rendered["known"]["ids"] > 0
+    far = ~cv2.dilate(masks.astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool)
+    for d in (DENT, SCRATCH):
+        inside = diff[rendered["known"]["ids"] == d["id"]].mean()
+        assert inside > 5 * max(diff[far].mean(), 0.5), (d["type"], inside, diff[far].mean())
+    assert (rendered["clean"]["ids"] == 0).all()
+
+
+def test_masks_lie_inside_the_part_and_ids_are_exact(rendered):
+    seen = 0
+    for name in ("known", "s1", "s2"):
+        r = rendered[name]
+        part = r["obj"] == 1
+        assert part.any() and (~part).any() or name == "known"
+        assert (r["ids"][~part] == 0).all()
+        valid = {0} | {d["id"] for d in r["spec"]["defects"]}
+        assert set(np.unique(r["ids"]).tolist()) <= valid
+        seen += (r["ids"] > 0).any()
+    assert seen >= 2
+
+
+def run_render(out, seed, *extra):
+    cmd = [sys.executable, "-m", "render.cli", "render", "--scene", str(DATA / "tiny_scene.yaml"), "--n", "3",
+           "--out", str(out), "--seed", str(seed), "--resolution", "96x96", "--samples", "4", *extra]
+    res = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+    assert res.returncode == 0, res.stderr[-3000:]
+    return out / "tiny"
+
+
+def test_cli_render_end_to_end_and_determinism(tmp_path):
+    a = run_render(tmp_path / "a", 5)
+    b = run_render(tmp_path / "b", 5)
+    c = run_render(tmp_path / "c", 6)
+    split = a / "train"
+    rep = validate_split(split)
+    assert rep.ok, rep.errors
+    coco = COCO(str(split / "_annotations.coco.json"))
+    anns = coco.loadAnns(coco.getAnnIds())
+    assert anns, "the tiny scene should give visible defects"
+    for ann in anns:
+        img = coco.loadImgs(ann["image_id"])[0]
+        m = coco.annToMask(ann)
+        assert m.shape == (img["height"], img["width"])
+        assert m.sum() == ann["area"]
+        assert list(mask_util.toBbox(mask_util.encode(np.asfortranarray(m)))) == ann["bbox"]
+    text = lambda root, rel: (root / rel).read_text()  # noqa: E731
+    assert text(a, "train/_annotations.coco.json") == text(b, "train/_annotations.coco.json")
+    for i in range(1, 4):
+        assert text(a, f"frames/{i:06d}/spec.json") == text(b, f"frames/{i:06d}/spec.json")
+        assert text(a, f"frames/{i:06d}/spec.json") != text(c, f"frames/{i:06d}/spec.json")
+        assert not (a / f"frames/{i:06d}/mesh.npz").exists()
+    assert text(a, "train/_annotations.coco.json") != text(c, "train/_annotations.coco.json")
+
+    # running again renders nothing and gives the same dataset
+    before = text(a, "train/_annotations.coco.json")
+    run_render(tmp_path / "a", 5)
+    assert json.loads(text(a, "report.json"))["rendered"] == 0
+    assert text(a, "train/_annotations.coco.json") == before

@@ -1,0 +1,65 @@
+"""Bad input: one clear line, exit code 2, no traceback, nothing written."""
+
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+
+def run_cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "render.cli", *args], capture_output=True, text=True, cwd=cwd or ROOT)
+
+
+def assert_one_line_error(res, *needles):
+    assert res.returncode == 2, (res.stdout, res.stderr)
+    assert "Traceback" not in res.stderr
+    lines = [ln for ln in res.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, lines
+    for n in needles:
+        assert n in lines[0], lines[0]
+
+
+@pytest.fixture
+def bad_scene(tmp_path):
+    def make(text):
+        p = tmp_path / f"bad{len(list(tmp_path.glob('bad*.yaml')))}.yaml"
+        p.write_text(text)
+        return str(p)
+
+    return make
+
+
+def test_bad_inputs(tmp_path, bad_scene):
+    out = tmp_path / "out"
+    cases = [
+        (["--scene", str(tmp_path / "missing.yaml")], "scene recipe not found"),
+        (["--scene", bad_scene("name: [unclosed\n")], "not valid YAML"),
+        (["--scene", bad_scene((ROOT / "scenes/metal_parts.yaml").read_text() + "extra_key: 1\n")],
+         "unknown key 'extra_key'"),
+        (["--n", "0"], "--n must be at least 1"),
+        (["--quality", "ultra"], "unknown quality preset 'ultra'"),
+        (["--resolution", "big"], "--resolution must look like"),
+    ]
+    for args, needle in cases:
+        assert_one_line_error(run_cli("render", "--out", str(out), *args), needle)
+    assert not out.exists()
+
+
+def test_output_path_that_is_a_file(tmp_path):
+    f = tmp_path / "file"
+    f.write_text("x")
+    assert_one_line_error(run_cli("render", "--n", "1", "--out", str(f)), "output path is a file")
+    assert_one_line_error(run_cli("render", "--n", "1", "--out", str(f / "sub")), "not writable")
+    assert f.read_text() == "x"
+
+
+def test_help_explains():
+    res = run_cli("render", "--help")
+    assert res.returncode == 0 and "--quality" in res.stdout and "Root seed" in res.stdout
+
+
+def test_validate_reports_problems_and_exits_nonzero(tmp_path):
+    res = run_cli("validate", str(tmp_path))
+    assert res.returncode == 1 and "ERROR" in res.stdout and "not found" in res.stdout

@@ -1,0 +1,77 @@
+import numpy as np
+import pytest
+import trimesh
+
+from render.geometry import defects as dfx
+from render.geometry.mesh import build_part_mesh
+
+PLATE = {"type": "plate", "width": 40.0, "length": 30.0, "thickness": 5.0}
+CYL = {"type": "cylinder", "radius": 10.0, "height": 30.0, "seam_angle": 3.0}
+SCRATCH = {"id": 1, "category": "scratch", "type": "scratch", "points": [[10, 10], [18, 14], [26, 15]],
+           "width": 0.4, "depth": 0.1, "profile": "v", "lip_height": 0.3, "lip_width": 0.5}
+DENT = {"id": 2, "category": "dent", "type": "dent", "center": [30, 20], "radius": 3.0, "depth": 0.5,
+        "falloff": 2.0, "elongation": 1.5, "angle": 0.4}
+MESH = {"base_segments": 80, "across_groove": 5, "min_spacing": 0.005}
+
+
+def mesh_for(part, defects):
+    return build_part_mesh({"part": part, "defects": defects}, **MESH)
+
+
+def test_groove_is_resolved_by_fine_edges():
+    m = mesh_for(PLATE, [SCRATCH])
+    tm = m.to_trimesh()
+    groove_faces = m.face_defect == 1
+    edges = tm.edges_unique_length[np.unique(tm.faces_unique_edges[groove_faces])]
+    # edges well below the groove width (across_groove=5 asks for ~5 edges across it)
+    assert edges.max() <= SCRATCH["width"] / 3
+    far_edges = tm.edges_unique_length[np.unique(tm.faces_unique_edges[m.face_smooth & ~groove_faces])]
+    assert far_edges.max() > 5 * edges.max()  # refinement is local, the rest stays coarse
+
+
+def test_surface_has_no_cracks():
+    for part, defects in ((PLATE, [SCRATCH, DENT]), (CYL, [SCRATCH])):
+        m = mesh_for(part, defects)
+        top = trimesh.Trimesh(m.vertices, m.faces[m.face_smooth], process=False)
+        edges, counts = np.unique(np.sort(top.edges, axis=1), axis=0, return_counts=True)
+        assert counts.max() == 2
+        # conforming: the only open edges are the outline of the surface, no T-junction cracks
+        open_v = m.vertices[edges[counts == 1].ravel()]
+        if part["type"] == "plate":
+            on_outline = np.isclose(np.abs(open_v[:, 0]), part["width"] / 2) | np.isclose(
+                np.abs(open_v[:, 1]), part["length"] / 2)
+        else:  # closed around the seam: only the two rims are open
+            on_outline = np.isclose(open_v[:, 2], 0) | np.isclose(open_v[:, 2], part["height"])
+        assert on_outline.all()
+
+
+def test_displacement_matches_the_profiles():
+    m = mesh_for(PLATE, [SCRATCH, DENT])
+    top_z = PLATE["thickness"]
+    # deepest point of the dent is its depth below the surface
+    near_dent = np.linalg.norm(m.uv - DENT["center"], axis=1) < 0.3
+    assert np.isclose(m.vertices[near_dent, 2].min(), top_z - DENT["depth"], atol=0.02)
+    # the groove bottom at the middle of the curve (full taper) is its depth down
+    assert np.isclose(dfx.scratch_height(SCRATCH, np.array([[18.0, 14.0]]))[0], -SCRATCH["depth"], atol=0.005)
+    near_mid = np.linalg.norm(m.uv - [18.0, 14.0], axis=1) < 0.3
+    assert np.isclose(m.vertices[near_mid, 2].min(), top_z - SCRATCH["depth"], atol=SCRATCH["depth"] / 5)
+    # lips rise above the surface
+    assert m.vertices[:, 2].max() > top_z + 0.5 * SCRATCH["lip_height"] * SCRATCH["depth"]
+
+
+def test_face_ids_follow_the_footprints():
+    m = mesh_for(PLATE, [SCRATCH, DENT])
+    c = m.uv[m.faces].mean(axis=1)
+    for d in (SCRATCH, DENT):
+        inside = dfx.FOOTPRINT[d["type"]](d, c) & m.face_smooth
+        assert np.array_equal(m.face_defect == d["id"], inside)
+    assert (m.face_defect[~m.face_smooth] == 0).all()
+
+
+@pytest.mark.parametrize("part", [PLATE, CYL])
+def test_normals_point_outward(part):
+    m = mesh_for(part, [])
+    tm = m.to_trimesh()
+    center = np.array([0, 0, part.get("thickness", part.get("height", 0)) / 2])
+    outward = np.einsum("ij,ij->i", tm.face_normals, tm.triangles_center - center)
+    assert (outward > 0).mean() > 0.99

@@ -1,0 +1,40 @@
+import json
+
+import numpy as np
+
+from render.config import DEFAULT_SCENE, load_quality, load_scene
+from render.geometry import parts
+from render.sampling import sample_frame_spec
+from render.spec import dumps
+
+
+def specs(seed, n=20):
+    recipe, quality = load_scene(DEFAULT_SCENE), load_quality("preview")
+    return [sample_frame_spec(recipe, quality, seed, i) for i in range(1, n + 1)]
+
+
+def test_same_seed_same_specs_different_seed_different():
+    a, b, c = specs(0), specs(0), specs(1)
+    assert [dumps(s) for s in a] == [dumps(s) for s in b]
+    assert all(dumps(x) != dumps(y) for x, y in zip(a, c))
+
+
+def test_specs_are_plain_json_with_defects_inside_the_surface():
+    seen_types = set()
+    for s in specs(3, 40):
+        assert json.loads(dumps(s)) == s
+        U, V = parts.surface_extent(s["part"])
+        seen_types.add(s["part"]["type"])
+        for d in s["defects"]:
+            pts = np.asarray(d["points"] if d["type"] == "scratch" else [d["center"]])
+            assert (pts >= 0).all() and (pts[:, 0] <= U).all() and (pts[:, 1] <= V).all()
+        assert s["categories"] == {"scratch": 1, "dent": 2}
+    assert seen_types == {"plate", "cylinder"}
+
+
+def test_adding_a_defect_does_not_shift_the_camera():
+    recipe, quality = load_scene(DEFAULT_SCENE), load_quality("preview")
+    more = recipe.model_copy(update={"defects": recipe.defects.model_copy(update={"count": (5, 6)})})
+    a = sample_frame_spec(recipe, quality, 0, 7)
+    b = sample_frame_spec(more, quality, 0, 7)
+    assert a["camera"] == b["camera"] and a["lights"] == b["lights"] and a["material"] == b["material"]
