@@ -47,6 +47,7 @@ class FrameRenderer:
         bpy.ops.wm.read_factory_settings(use_empty=True)
         self.scene = passes.setup_scene(threads)
         self.metal = materials.build_metal_material()
+        self.id_material = materials.build_id_material()
         self.ground_mat = materials.build_ground_material()
         self.scene.world = materials.build_world()
         self.ground = objects.build_ground(self.ground_mat)
@@ -80,16 +81,16 @@ class FrameRenderer:
         ids_tmp = os.path.join(frame_dir, "ids.tmp.exr")
         passes.configure_image_render(self.scene, spec["render"], rgb_tmp)
         rgb_s = self._render()
-        passes.configure_id_render(self.scene, ids_tmp)
+        passes.configure_id_render(self.scene, self.id_material, ids_tmp)
         ids_s = self._render()
         os.replace(rgb_tmp, os.path.join(frame_dir, "rgb.png"))
         os.replace(ids_tmp, os.path.join(frame_dir, "ids.exr"))
+        layer = self.scene.view_layers[0].name
         manifest = {
             "schema_version": SCHEMA_VERSION,
             "frame_index": spec["frame_index"],
             "files": {"rgb": "rgb.png", "ids": "ids.exr", "spec": "spec.json"},
-            "id_channels": {"defect": f"{self.scene.view_layers[0].name}.{materials.AOV_NAME}.X",
-                            "object": f"{self.scene.view_layers[0].name}.IndexOB.X"},
+            "id_channels": {"defect": f"{layer}.{materials.DEFECT_AOV}.X", "object": f"{layer}.{materials.OBJECT_AOV}.X"},
             "part_pass_index": objects.PART_PASS_INDEX,
             "instances": [{"id": d["id"], "category": d["category"], "type": d["type"]} for d in spec["defects"]],
             "timing_s": {"build": build_s, "render_image": rgb_s, "render_ids": ids_s},

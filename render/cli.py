@@ -58,13 +58,14 @@ def _resolution(value: str | None):
 def render(scene_path, n, out, seed, quality, resolution, samples, blender, threads):
     """Render N frames of a scene into a COCO instance segmentation split."""
     from render.config import DEFAULT_SCENE, load_quality, load_scene
-    from render.pipeline import render_dataset
+    from render.pipeline import check_written_split, render_dataset
 
     if n < 1:
         raise UserError(f"--n must be at least 1, got {n}")
     recipe = load_scene(scene_path or DEFAULT_SCENE)
     preset = load_quality(quality, resolution=_resolution(resolution), samples=samples)
     split, report = render_dataset(recipe, preset, n, out, seed, blender=blender, threads=threads)
+    check_written_split(split)
     r = report.to_dict()
     kept = sum(r["instances"].values())
     click.echo(f"wrote {split} : {n} images, {kept} instances {r['instances']}, dropped {r['dropped']}")

@@ -164,3 +164,12 @@ def render_dataset(recipe: SceneRecipe, quality: QualityPreset, n: int, out: Pat
                             "wall": time.perf_counter() - t0})
     write_atomic(root / "report.json", dumps(report.to_dict()))
     return split, report
+
+
+def check_written_split(split: Path) -> None:
+    """Validate what was just written; a failure here is a bug, reported with its first problems."""
+    from render.validate import validate_split
+
+    rep = validate_split(split)
+    if not rep.ok:
+        raise RuntimeError(f"the written split fails validation ({rep.summary()}):\n" + "\n".join(rep.errors[:10]))

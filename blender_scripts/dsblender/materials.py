@@ -2,7 +2,8 @@
 
 import bpy
 
-AOV_NAME = "defect_id"
+DEFECT_AOV = "defect_id"  # the face attribute written by render.geometry, and its AOV
+OBJECT_AOV = "object_id"  # the object's pass index: 1 on the part, 0 elsewhere
 
 
 def _link(tree, a, b):
@@ -10,7 +11,7 @@ def _link(tree, a, b):
 
 
 def build_metal_material() -> bpy.types.Material:
-    """Principled metal with machining marks (stretched noise), grain and a defect-id AOV."""
+    """Principled metal with machining marks (stretched noise) and grain."""
     mat = bpy.data.materials.new("part_metal")
     mat.use_nodes = True
     t = mat.node_tree
@@ -62,12 +63,29 @@ def build_metal_material() -> bpy.types.Material:
     tangent.uv_map = "UVMap"
     _link(t, tangent.outputs["Tangent"], bsdf.inputs["Tangent"])
 
-    ids = n.new("ShaderNodeAttribute")
-    ids.attribute_type = "GEOMETRY"
-    ids.attribute_name = AOV_NAME
-    aov = n.new("ShaderNodeOutputAOV")
-    aov.aov_name = AOV_NAME
-    _link(t, ids.outputs["Fac"], aov.inputs["Value"])
+    return mat
+
+
+def build_id_material() -> bpy.types.Material:
+    """Override material of the id render: writes the two id AOVs and shades nothing.
+
+    A holdout surface costs no light sampling, so the id render is ~6x cheaper than one
+    sample of the real material (0.1 s vs 0.7 s at 512x512 here); the AOVs are unaffected.
+    """
+    mat = bpy.data.materials.new("ids")
+    mat.use_nodes = True
+    t = mat.node_tree
+    t.nodes.clear()
+    out = t.nodes.new("ShaderNodeOutputMaterial")
+    _link(t, t.nodes.new("ShaderNodeHoldout").outputs["Holdout"], out.inputs["Surface"])
+    attr = t.nodes.new("ShaderNodeAttribute")
+    attr.attribute_type = "GEOMETRY"
+    attr.attribute_name = DEFECT_AOV
+    info = t.nodes.new("ShaderNodeObjectInfo")
+    for name, socket in ((DEFECT_AOV, attr.outputs["Fac"]), (OBJECT_AOV, info.outputs["Object Index"])):
+        aov = t.nodes.new("ShaderNodeOutputAOV")
+        aov.aov_name = name
+        _link(t, socket, aov.inputs["Value"])
     return mat
 
 

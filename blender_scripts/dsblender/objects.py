@@ -5,7 +5,7 @@ import numpy as np
 from mathutils import Vector
 
 from dsblender import MM
-from dsblender.materials import AOV_NAME
+from dsblender.materials import DEFECT_AOV
 
 PART_PASS_INDEX = 1  # object index of the part in the id pass; everything else is 0
 
@@ -23,7 +23,7 @@ def build_part(mesh_npz: str, obj: bpy.types.Object | None, material: bpy.types.
     me.polygons.add(len(faces))
     me.polygons.foreach_set("loop_start", np.arange(0, faces.size, 3, dtype=np.int32))
     me.update(calc_edges=True)
-    ids = me.attributes.new(AOV_NAME, "INT", "FACE")
+    ids = me.attributes.new(DEFECT_AOV, "INT", "FACE")
     ids.data.foreach_set("value", data["face_defect"].astype(np.int32))
     sharp = me.attributes.new("sharp_face", "BOOLEAN", "FACE")
     sharp.data.foreach_set("value", ~data["face_smooth"].astype(bool))

@@ -1,15 +1,16 @@
 """Render settings for the two renders of a frame.
 
 1. The image: Cycles path tracing, denoised, written as an 8-bit PNG through the view transform.
-2. The ids: the same scene with 1 sample and a ~0 px pixel filter, so every pixel holds the
-   defect id (AOV of a face attribute) and object index of the one surface seen through the
-   pixel centre: exact integers, no blending (see shared/BLENDER_NOTES.md). Written as a 32-bit
-   multilayer EXR, never colour managed. Persistent data keeps the BVH between the two.
+2. The ids: the same scene with 1 sample, a ~0 px pixel filter and an override material that
+   only writes AOVs, so every pixel holds the defect id (a face attribute) and the object index
+   of the one surface seen through the pixel centre: exact integers, no blending (see
+   shared/BLENDER_NOTES.md). Written as a 32-bit multilayer EXR, never colour managed.
+   Persistent data keeps the BVH between the two.
 """
 
 import bpy
 
-from dsblender.materials import AOV_NAME
+from dsblender.materials import DEFECT_AOV, OBJECT_AOV
 
 
 def setup_scene(threads: int = 0) -> bpy.types.Scene:
@@ -25,11 +26,11 @@ def setup_scene(threads: int = 0) -> bpy.types.Scene:
     scene.render.film_transparent = False
     scene.cycles.denoiser = "OPENIMAGEDENOISE"
     vl = scene.view_layers[0]
-    vl.use_pass_object_index = True
-    if AOV_NAME not in vl.aovs:
-        aov = vl.aovs.add()
-        aov.name = AOV_NAME
-        aov.type = "VALUE"
+    for name in (DEFECT_AOV, OBJECT_AOV):
+        if name not in vl.aovs:
+            aov = vl.aovs.add()
+            aov.name = name
+            aov.type = "VALUE"
     scene.display_settings.display_device = "sRGB"
     scene.view_settings.look = "None"
     scene.view_settings.exposure = 0.0
@@ -38,6 +39,7 @@ def setup_scene(threads: int = 0) -> bpy.types.Scene:
 
 
 def configure_image_render(scene: bpy.types.Scene, r: dict, path: str) -> None:
+    scene.view_layers[0].material_override = None
     c = scene.cycles
     scene.render.resolution_x, scene.render.resolution_y = r["width"], r["height"]
     c.samples = r["samples"]
@@ -61,7 +63,8 @@ def configure_image_render(scene: bpy.types.Scene, r: dict, path: str) -> None:
     scene.render.filepath = path
 
 
-def configure_id_render(scene: bpy.types.Scene, path: str) -> None:
+def configure_id_render(scene: bpy.types.Scene, id_material: bpy.types.Material, path: str) -> None:
+    scene.view_layers[0].material_override = id_material
     c = scene.cycles
     c.samples = 1
     c.use_adaptive_sampling = False

@@ -1,0 +1,35 @@
+# defectsynth: `make render N=2000` renders the default scene; `make test` runs every test.
+# Both create .venv (Python 3.11, the pinned bpy wheel) on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+N ?= 20
+OUT ?= out
+SCENE ?= scenes/metal_parts.yaml
+SEED ?= 0
+QUALITY ?= preview
+
+.PHONY: install render test lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+render: install
+	$(BIN)/defectsynth render --scene $(SCENE) --n $(N) --out $(OUT) --seed $(SEED) --quality $(QUALITY)
+
+test: install
+	$(BIN)/pytest -q -p no:cacheprovider
+
+lint: install
+	$(BIN)/ruff check render blender_scripts tests bench
+
+bench: install
+	$(BIN)/python bench/overhead.py
+
+clean:
+	rm -rf $(OUT) .pytest_cache
