@@ -29,7 +29,8 @@ def main() -> None:
         t = time.perf_counter()
         split, report = render_dataset(recipe, quality, a.n, Path(tmp), a.seed)
         wall = time.perf_counter() - t
-        frames = [json.loads(m.read_text()) for m in sorted((Path(tmp) / recipe.name / "frames").glob("*/manifest.json"))]
+        manifests = sorted((Path(tmp) / recipe.name / "frames").glob("*/manifest.json"))
+        frames = [json.loads(m.read_text()) for m in manifests]
     image_s = sum(f["timing_s"]["render_image"] for f in frames)
     ids_s = sum(f["timing_s"]["render_ids"] for f in frames)
     build_s = sum(f["timing_s"]["build"] for f in frames)

@@ -21,7 +21,6 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import bpy  # noqa: E402
-
 from dsblender import materials, objects, passes  # noqa: E402
 
 SCHEMA_VERSION = 1
@@ -90,7 +89,8 @@ class FrameRenderer:
             "schema_version": SCHEMA_VERSION,
             "frame_index": spec["frame_index"],
             "files": {"rgb": "rgb.png", "ids": "ids.exr", "spec": "spec.json"},
-            "id_channels": {"defect": f"{layer}.{materials.DEFECT_AOV}.X", "object": f"{layer}.{materials.OBJECT_AOV}.X"},
+            "id_channels": {"defect": f"{layer}.{materials.DEFECT_AOV}.X",
+                            "object": f"{layer}.{materials.OBJECT_AOV}.X"},
             "part_pass_index": objects.PART_PASS_INDEX,
             "instances": [{"id": d["id"], "category": d["category"], "type": d["type"]} for d in spec["defects"]],
             "timing_s": {"build": build_s, "render_image": rgb_s, "render_ids": ids_s},

@@ -33,7 +33,8 @@ def segmentation_to_rle(segm, height: int, width: int) -> dict:
         return mask_util.merge(mask_util.frPyObjects(segm, height, width))
     if isinstance(segm.get("counts"), list):
         return mask_util.frPyObjects(segm, height, width)
-    return {"size": segm["size"], "counts": segm["counts"].encode("ascii") if isinstance(segm["counts"], str) else segm["counts"]}
+    counts = segm["counts"]
+    return {"size": segm["size"], "counts": counts.encode("ascii") if isinstance(counts, str) else counts}
 
 
 def encode_instance(mask: np.ndarray, mode: str):

@@ -162,7 +162,8 @@ def validate_split(split_dir: Path) -> ValidationReport:
         if not _is_num(a.get("area")):
             rep.errors.append(f"{where}: area must be a number, got {type(a.get('area')).__name__}")
         bbox = a.get("bbox")
-        if not (isinstance(bbox, list) and len(bbox) == 4 and all(_is_num(v) for v in bbox)) or bbox[2] <= 0 or bbox[3] <= 0:
+        bbox_ok = isinstance(bbox, list) and len(bbox) == 4 and all(_is_num(v) for v in bbox)
+        if not bbox_ok or bbox[2] <= 0 or bbox[3] <= 0:
             rep.errors.append(f"{where}: bbox must be [x, y, w, h] with w, h > 0, got {bbox}")
         img = by_id.get(a.get("image_id"))
         if img is None:

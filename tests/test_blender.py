@@ -8,10 +8,10 @@ import sys
 import cv2
 import numpy as np
 import pytest
+from conftest import DATA, ROOT
 from pycocotools import mask as mask_util
 from pycocotools.coco import COCO
 
-from conftest import DATA, ROOT
 from render import launcher
 from render.config import load_quality, load_scene
 from render.geometry import defects as dfx

@@ -88,7 +88,7 @@ def update_lights(existing: list, lights: list[dict]) -> list:
         obj = bpy.data.objects.new(f"light{len(existing)}", bpy.data.lights.new(f"light{len(existing)}", "AREA"))
         scene.collection.objects.link(obj)
         existing.append(obj)
-    for obj, spec in zip(existing, lights):
+    for obj, spec in zip(existing, lights, strict=False):
         _aim(obj, spec["location"], spec["look_at"])
         obj.data.shape = "SQUARE"
         obj.data.size = spec["size"] * MM

@@ -59,7 +59,7 @@ def adaptive_points(extent, base_spacing: float, features):
     scale = 2**lmax
     gi, gj = np.meshgrid(np.arange(nu + 1), np.arange(nv + 1), indexing="ij")
     keys = [np.column_stack([gi.ravel(), gj.ravel()]) * scale]
-    for (skeleton, core, spacing), level in zip(features, levels):
+    for (skeleton, core, spacing), level in zip(features, levels, strict=False):
         if len(skeleton) == 0:
             continue
         tree = cKDTree(skeleton)

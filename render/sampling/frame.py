@@ -3,7 +3,14 @@
 from render import seeding
 from render.config import QualityPreset, SceneRecipe
 from render.sampling.defects import sample_defects
-from render.sampling.scene import sample_camera, sample_ground, sample_lights, sample_material, sample_part, sample_world
+from render.sampling.scene import (
+    sample_camera,
+    sample_ground,
+    sample_lights,
+    sample_material,
+    sample_part,
+    sample_world,
+)
 from render.spec import SCHEMA_VERSION
 
 
