@@ -73,17 +73,113 @@ def render(scene_path, n, out, seed, quality, resolution, samples, blender, thre
 
 @main.command()
 @click.argument("split_dir", type=click.Path(path_type=Path))
-def validate(split_dir):
-    """Check a COCO split as the training kit will read it; exit 1 on errors."""
+@click.option("--reference", type=click.Path(path_type=Path), default=None,
+              help="The real train split this one replaces: categories must equal its own, images <= cap.")
+@click.option("--max-factor", type=float, default=5.0, show_default=True,
+              help="Image cap as a multiple of the reference's image count.")
+def validate(split_dir, reference, max_factor):
+    """Check a COCO split as the training kit will read it; exit 1 on errors.
+
+    Checks the JSON schema, unique ids, that files exist with the stated pixel sizes,
+    categories (id 0 unused; equal to the reference's), polygons (>= 3 points, inside the
+    image), RLE sizes, non-empty masks, bbox and area against the mask, and counts images
+    without annotations (MMDetection drops them from training).
+    """
     from render.validate import validate_split
 
-    rep = validate_split(split_dir)
+    rep = validate_split(split_dir, reference=reference, max_factor=max_factor)
     for e in rep.errors:
         click.echo(f"ERROR {e}")
     for w in rep.warnings:
         click.echo(f"WARNING {w}")
     click.echo(rep.summary())
     sys.exit(0 if rep.ok else 1)
+
+
+@main.command("slice")
+@click.argument("split_dir", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Directory of the tiled split.")
+@click.option("--tile", type=int, default=1024, show_default=True, help="Tile side in pixels.")
+@click.option("--overlap", type=float, default=0.2, show_default=True, help="Overlap between tiles, fraction.")
+@click.option("--min-area", type=int, default=16, show_default=True, help="Drop fragments smaller than this (px).")
+@click.option("--min-visible", type=float, default=0.3, show_default=True,
+              help="Drop fragments holding less than this fraction of their instance.")
+@click.option("--keep-empty", type=float, default=0.1, show_default=True,
+              help="Fraction of tiles without any defect to keep (negatives).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for picking the kept negatives.")
+@click.option("--annotation", type=click.Choice(["rle", "polygon"]), default="rle", show_default=True)
+def slice_cmd(split_dir, out, tile, overlap, min_area, min_visible, keep_empty, seed, annotation):
+    """Cut every image of a COCO split into tiles and clip every instance to each tile.
+
+    Works on rendered and real splits (polygons or RLE). Tiles are named
+    <image>__x<X>_y<Y>.png and record their source image and offset.
+    """
+    from render.slicing import slice_split
+
+    rep = slice_split(split_dir, out, tile, overlap, min_area, min_visible, keep_empty, seed, annotation)
+    click.echo(f"wrote {out}: {rep.tiles} tiles from {rep.images} images ({rep.empty_tiles_kept} without defects), "
+               f"{rep.fragments} instances, dropped {dict(rep.dropped)}")
+
+
+@main.command()
+@click.option("--reference", type=click.Path(path_type=Path), required=True,
+              help="The real train split: its categories are copied verbatim; it sets the image cap.")
+@click.option("--synthetic", type=click.Path(path_type=Path), multiple=True, required=True,
+              help="A synthetic split to include (repeat the option for several).")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Directory of the final split.")
+@click.option("--include-real", is_flag=True, help="Also include the reference's own images.")
+@click.option("--max-factor", type=float, default=5.0, show_default=True,
+              help="At most this many times the reference's image count.")
+@click.option("--sample", "sample_seed", type=int, default=None,
+              help="Over the cap, keep a random subset of the synthetic images drawn with this seed.")
+@click.option("--mapping", type=click.Path(path_type=Path), default=None,
+              help="YAML of 'synthetic name: reference name' lines for categories whose names differ.")
+@click.option("--copy", "copy_files", is_flag=True, help="Copy images instead of hard-linking them.")
+def compose(reference, synthetic, out, include_real, max_factor, sample_seed, mapping, copy_files):
+    """Write the final train split that replaces the real one.
+
+    Categories are the reference's, id for id; synthetic categories are matched by name.
+    Image and annotation ids are renumbered from 1. The result is validated against the
+    reference before it is written.
+    """
+    from render.compose import compose as run
+
+    rep = run(reference, list(synthetic), out, include_real, max_factor, sample_seed, mapping, not copy_files)
+    click.echo(f"wrote {out}: {rep.real_images} real + {rep.synthetic_images} synthetic images "
+               f"(cap {rep.cap}, {rep.synthetic_dropped} synthetic left out), {rep.annotations} annotations")
+
+
+@main.command()
+@click.argument("split_dir", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), default=Path("preview.png"), show_default=True)
+@click.option("--n", type=click.IntRange(1, 400), default=24, show_default=True, help="Images on the sheet.")
+@click.option("--cols", type=click.IntRange(1, 20), default=6, show_default=True)
+@click.option("--side", type=click.IntRange(32, 2048), default=320, show_default=True, help="Cell size in px.")
+@click.option("--with-originals", is_flag=True, help="Show each plain image beside its overlay.")
+def preview(split_dir, out, n, cols, side, with_originals):
+    """Contact sheet of a split: images with coloured masks, boxes and category labels."""
+    from render.overlay import overlay_split
+    from render.slicing import load_split
+
+    load_split(split_dir)  # one clear error for a path that is not a split
+    click.echo(f"wrote {overlay_split(split_dir, out, n, cols, side, with_originals)}")
+
+
+@main.command()
+@click.argument("split_dir", type=click.Path(path_type=Path))
+@click.option("--json", "json_out", type=click.Path(path_type=Path), default=None, help="Also write the stats here.")
+@click.option("--plot", type=click.Path(path_type=Path), default=None, help="Also plot the distributions (PNG).")
+def stats(split_dir, json_out, plot):
+    """Images, instances per category, instance area and aspect, instances per image, image sizes."""
+    from render.spec import dumps, write_atomic
+    from render.stats import compute_stats, format_stats, plot_stats
+
+    s = compute_stats(split_dir)
+    click.echo(format_stats(s))
+    if json_out:
+        write_atomic(json_out, dumps({k: v for k, v in s.items() if not k.startswith("_")}))
+    if plot:
+        plot_stats(s, plot)
 
 
 if __name__ == "__main__":

@@ -28,25 +28,40 @@ def draw_overlay(image: np.ndarray, anns: list[dict], cat_names: dict[int, str],
     return out
 
 
-def overlay_split(split_dir: Path, out_path: Path, n: int = 12, cols: int = 4, side: int = 384) -> Path:
-    """Contact sheet: each image beside its overlay."""
+def overlay_split(split_dir: Path, out_path: Path, n: int = 24, cols: int = 6, side: int = 320,
+                  with_originals: bool = False) -> Path:
+    """Contact sheet of n images spread evenly over the split, each with its masks, boxes and labels.
+
+    with_originals puts each plain image beside its overlay (to judge what a mask covers).
+    """
     import json
 
-    data = json.loads((Path(split_dir) / "_annotations.coco.json").read_text())
+    data = json.loads((Path(split_dir) / "_annotations.coco.json").read_text(encoding="utf-8"))
     names = {c["id"]: c["name"] for c in data["categories"]}
-    by_img = {}
+    by_img: dict[int, list] = {}
     for a in data["annotations"]:
         by_img.setdefault(a["image_id"], []).append(a)
+    images = data["images"]
+    if not images:
+        raise ValueError(f"{split_dir}: the split has no images")
+    picks = np.unique(np.linspace(0, len(images) - 1, min(n, len(images))).round().astype(int))
     tiles = []
-    for img in data["images"][:n]:
-        im = cv2.imread(str(Path(split_dir) / img["file_name"]))
+    for i in picks:
+        img = images[i]
+        im = cv2.imread(str(Path(split_dir) / img["file_name"]), cv2.IMREAD_COLOR)
         ov = draw_overlay(im, by_img.get(img["id"], []), names)
-        pair = np.hstack([cv2.resize(im, (side, side)), cv2.resize(ov, (side, side), interpolation=cv2.INTER_NEAREST)])
-        cv2.putText(pair, img["file_name"], (4, 14), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (0, 255, 255), 1)
-        tiles.append(pair)
-    while len(tiles) % (cols // 2 or 1):
+        scale = side / max(im.shape[:2])
+        size = (max(1, round(im.shape[1] * scale)), max(1, round(im.shape[0] * scale)))
+        parts = ([cv2.resize(im, size, interpolation=cv2.INTER_AREA)] if with_originals else []) + [
+            cv2.resize(ov, size, interpolation=cv2.INTER_NEAREST)]
+        cell = np.zeros((side, side * len(parts), 3), np.uint8)
+        for k, p in enumerate(parts):
+            cell[:p.shape[0], k * side:k * side + p.shape[1]] = p
+        cv2.putText(cell, img["file_name"][-40:], (3, side - 6), cv2.FONT_HERSHEY_SIMPLEX, 0.35, (0, 255, 255), 1)
+        tiles.append(cell)
+    per_row = max(1, cols // (2 if with_originals else 1))
+    while len(tiles) % per_row:
         tiles.append(np.zeros_like(tiles[0]))
-    per_row = max(1, cols // 2)
     rows = [np.hstack(tiles[i:i + per_row]) for i in range(0, len(tiles), per_row)]
     cv2.imwrite(str(out_path), np.vstack(rows))
     return Path(out_path)

@@ -94,7 +94,29 @@ def _check_segmentation(a: dict, img: dict, rep: ValidationReport) -> None:
             rep.errors.append(f"{where}: bbox {bbox} does not match the mask's bbox {mb.tolist()}")
 
 
-def validate_split(split_dir: Path) -> ValidationReport:
+def _check_reference(data: dict, reference: Path, max_factor: float, rep: ValidationReport) -> None:
+    ref_path = Path(reference) / ANNOTATION_FILE
+    try:
+        ref = json.loads(ref_path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as e:
+        rep.errors.append(f"reference {ref_path}: cannot read ({e})")
+        return
+    ref_cats = ref.get("categories", [])
+    if data["categories"] != ref_cats:
+        def show(cats):
+            return ", ".join(f"{c.get('id')}:{c.get('name')}" for c in cats if isinstance(c, dict))
+
+        rep.errors.append(f"categories differ from the reference: [{show(data['categories'])}] != "
+                          f"[{show(ref_cats)}] (the trainer reads the class list from this file)")
+    n_ref = len(ref.get("images", []))
+    cap = int(np.floor(max_factor * n_ref))
+    if len(data["images"]) > cap:
+        rep.errors.append(f"{len(data['images'])} images exceed the cap of {cap} = {max_factor} x {n_ref} "
+                          "reference train images")
+
+
+def validate_split(split_dir: Path, reference: Path | None = None, max_factor: float = 5.0) -> ValidationReport:
+    """All checks; with a reference train split also its categories and the image cap."""
     split_dir = Path(split_dir)
     rep = ValidationReport()
     path = split_dir / ANNOTATION_FILE
@@ -173,6 +195,8 @@ def validate_split(split_dir: Path) -> ValidationReport:
         annotated.add(img["id"])
         _check_segmentation(a, img, rep)
 
+    if reference is not None:
+        _check_reference(data, reference, max_factor, rep)
     rep.images_without_annotations = len([i for i in by_id if i not in annotated])
     if rep.images_without_annotations:
         rep.warnings.append(f"{rep.images_without_annotations} images have no annotation: "

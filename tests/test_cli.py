@@ -62,3 +62,26 @@ def test_help_explains():
 def test_validate_reports_problems_and_exits_nonzero(tmp_path):
     res = run_cli("validate", str(tmp_path))
     assert res.returncode == 1 and "ERROR" in res.stdout and "not found" in res.stdout
+
+
+def test_dataset_commands(tmp_path):
+    from splits import toy_split
+
+    ref = toy_split(tmp_path / "ref", ["crack", "fray"], 3, seed=1)
+    syn = toy_split(tmp_path / "syn", ["fray"], 4, seed=2)
+    res = run_cli("slice", str(syn), "--out", str(tmp_path / "tiles"), "--tile", "40", "--keep-empty", "1")
+    assert res.returncode == 0, res.stderr
+    out = tmp_path / "final"
+    res = run_cli("compose", "--reference", str(ref), "--synthetic", str(tmp_path / "tiles"), "--out", str(out),
+                  "--sample", "0")
+    assert res.returncode == 0, res.stderr
+    assert run_cli("validate", str(out), "--reference", str(ref)).returncode == 0
+    res = run_cli("preview", str(out), "--out", str(tmp_path / "sheet.png"), "--n", "6")
+    assert res.returncode == 0 and (tmp_path / "sheet.png").stat().st_size > 0
+    res = run_cli("stats", str(out), "--json", str(tmp_path / "s.json"), "--plot", str(tmp_path / "s.png"))
+    assert res.returncode == 0 and "instances per category" in res.stdout and (tmp_path / "s.png").exists()
+    # user mistakes: one line each
+    assert_one_line_error(run_cli("slice", str(tmp_path / "nope"), "--out", str(tmp_path / "x")), "not a COCO split")
+    assert_one_line_error(run_cli("slice", str(syn), "--out", str(tmp_path / "x"), "--overlap", "1.5"), "--overlap")
+    assert_one_line_error(run_cli("compose", "--reference", str(ref), "--synthetic", str(syn), "--out", str(out)),
+                          "not empty")
