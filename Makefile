@@ -9,7 +9,7 @@ SCENE ?= scenes/metal_parts.yaml
 SEED ?= 0
 QUALITY ?= preview
 
-.PHONY: install render test lint bench clean
+.PHONY: install render test lint bench mmdet-check clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ test: install
 
 lint: install
 	$(BIN)/ruff check render blender_scripts tests bench
+
+# The training kit's own data stack reads a composed split (builds an MMDetection 2.x env
+# under ~/.cache/defectsynth on first use: ~15 min, then seconds).
+mmdet-check: install
+	bash tools/mmdet/run_check.sh
 
 bench: install
 	$(BIN)/python bench/overhead.py
