@@ -151,6 +151,29 @@ def compose(reference, synthetic, out, include_real, max_factor, sample_seed, ma
 
 @main.command()
 @click.argument("split_dir", type=click.Path(path_type=Path))
+@click.option("--copy-paste", "method", flag_value="copy-paste", required=True,
+              help="Paste real instances onto other real images (the baseline rendered data must beat).")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Directory of the new split.")
+@click.option("--n", "n_images", type=int, required=True, help="Number of images to make.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--per-image", type=(int, int), default=(1, 3), show_default=True, help="Pastes per image [min max].")
+@click.option("--scale", type=(float, float), default=(0.7, 1.4), show_default=True, help="Paste scale range.")
+@click.option("--max-factor", type=float, default=5.0, show_default=True,
+              help="At most this many times the source split's image count.")
+def augment(split_dir, method, out, n_images, seed, per_image, scale, max_factor):
+    """Make a split from a real train split by augmentation (--copy-paste).
+
+    Instances cut from the real images are scaled, rotated, flipped and blended onto other
+    real images; the masks are exact and the categories are the source's.
+    """
+    from render.augment import copy_paste
+
+    rep = copy_paste(split_dir, out, n_images, seed, per_image, scale, max_factor)
+    click.echo(f"wrote {out}: {rep['images']} images, {rep['annotations']} instances from {rep['patches']} patches")
+
+
+@main.command()
+@click.argument("split_dir", type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(path_type=Path), default=Path("preview.png"), show_default=True)
 @click.option("--n", type=click.IntRange(1, 400), default=24, show_default=True, help="Images on the sheet.")
 @click.option("--cols", type=click.IntRange(1, 20), default=6, show_default=True)

@@ -143,6 +143,11 @@ def test_cli_render_end_to_end_and_determinism(tmp_path):
         assert not (a / f"frames/{i:06d}/mesh.npz").exists()
     assert text(a, "train/_annotations.coco.json") != text(c, "train/_annotations.coco.json")
 
+    # slicing rendered frames and stitching the tiles back gives the masks exactly
+    from test_dataset_tools import assert_round_trip
+
+    assert_round_trip(split, tmp_path / "slices", tile=40)
+
     # running again renders nothing and gives the same dataset
     before = text(a, "train/_annotations.coco.json")
     run_render(tmp_path / "a", 5)

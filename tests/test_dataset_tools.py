@@ -2,17 +2,17 @@ import json
 
 import numpy as np
 import pytest
+from conftest import SHARED_DATA
 from pycocotools import mask as mask_util
 from pycocotools.coco import COCO
+from splits import subset_split, toy_split
 
-from conftest import SHARED_DATA
 from render.coco import segmentation_to_rle
 from render.compose import compose
 from render.errors import UserError
 from render.slicing import slice_split, stitch_masks, tile_origins
 from render.stats import compute_stats, format_stats, plot_stats
 from render.validate import validate_split
-from splits import subset_split, toy_split
 
 MAGNETIC = SHARED_DATA / "magnetic_tile" / "train"
 needs_real = pytest.mark.skipif(not MAGNETIC.is_dir(), reason=f"real data not found at {MAGNETIC}")

@@ -1,0 +1,143 @@
+"""Copy-paste augmentation: real defect instances pasted onto other real images.
+
+The standard baseline that rendered data must beat (Ghiasi et al., "Simple Copy-Paste"), and a
+useful generator in its own right. Each new image is a random real train image with 1..k
+instances cut from other real train images, scaled, rotated, flipped and alpha-blended with a
+feathered edge; the pasted masks are exact (the transformed source mask), and the target's own
+instances lose the pixels a paste covers. Deterministic from the seed.
+"""
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+from pycocotools import mask as mask_util
+from tqdm import tqdm
+
+from render import seeding
+from render.coco import ANNOTATION_FILE, encode_instance, segmentation_to_rle
+from render.errors import UserError
+from render.slicing import load_split
+from render.spec import dumps, write_atomic
+
+
+@dataclass
+class Patch:
+    pixels: np.ndarray  # (h, w, 3) uint8, the instance's bounding crop
+    mask: np.ndarray  # (h, w) bool
+    category_id: int
+
+
+def _decode(ann: dict, h: int, w: int) -> np.ndarray:
+    return mask_util.decode(segmentation_to_rle(ann["segmentation"], h, w)).astype(bool)
+
+
+def collect_patches(split_dir: Path, data: dict, min_area: int = 16) -> list[Patch]:
+    by_image: dict[int, list] = {}
+    for a in data["annotations"]:
+        by_image.setdefault(a["image_id"], []).append(a)
+    patches = []
+    for img in data["images"]:
+        anns = by_image.get(img["id"], [])
+        if not anns:
+            continue
+        pixels = cv2.imread(str(split_dir / img["file_name"]), cv2.IMREAD_COLOR)
+        for a in anns:
+            m = _decode(a, img["height"], img["width"])
+            if m.sum() < min_area:
+                continue
+            ys, xs = np.nonzero(m)
+            y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+            patches.append(Patch(pixels[y0:y1, x0:x1].copy(), m[y0:y1, x0:x1].copy(), a["category_id"]))
+    return patches
+
+
+def transform_patch(p: Patch, rng: np.random.Generator, scale: tuple[float, float]) -> Patch:
+    s = float(rng.uniform(*scale))
+    angle = float(rng.uniform(0, 360))
+    pixels, mask = p.pixels, p.mask.astype(np.uint8)
+    if rng.random() < 0.5:
+        pixels, mask = pixels[:, ::-1], mask[:, ::-1]
+    if rng.random() < 0.5:
+        pixels, mask = pixels[::-1], mask[::-1]
+    h, w = mask.shape
+    rot = cv2.getRotationMatrix2D((w / 2, h / 2), angle, s)
+    cos, sin = abs(rot[0, 0]), abs(rot[0, 1])
+    nw, nh = int(np.ceil(h * sin + w * cos)) + 2, int(np.ceil(h * cos + w * sin)) + 2
+    rot[0, 2] += nw / 2 - w / 2
+    rot[1, 2] += nh / 2 - h / 2
+    out_px = cv2.warpAffine(np.ascontiguousarray(pixels), rot, (nw, nh), flags=cv2.INTER_LINEAR,
+                            borderMode=cv2.BORDER_REFLECT)
+    out_m = cv2.warpAffine(np.ascontiguousarray(mask), rot, (nw, nh), flags=cv2.INTER_NEAREST) > 0
+    return Patch(out_px, out_m, p.category_id)
+
+
+def paste(image: np.ndarray, p: Patch, x: int, y: int, feather: float = 1.5) -> np.ndarray:
+    """Alpha-blend the patch at (x, y); returns the full-size mask of the pasted pixels."""
+    h, w = p.mask.shape
+    alpha = cv2.GaussianBlur(p.mask.astype(np.float32), (0, 0), feather) if feather > 0 else p.mask.astype(np.float32)
+    alpha = np.maximum(alpha, p.mask)  # the labelled pixels are fully pasted
+    region = image[y:y + h, x:x + w].astype(np.float32)
+    image[y:y + h, x:x + w] = (region * (1 - alpha[..., None]) + p.pixels * alpha[..., None]).round().astype(np.uint8)
+    full = np.zeros(image.shape[:2], bool)
+    full[y:y + h, x:x + w] = p.mask
+    return full
+
+
+def copy_paste(split_dir: Path, out: Path, n_images: int, seed: int = 0, per_image: tuple[int, int] = (1, 3),
+               scale: tuple[float, float] = (0.7, 1.4), max_factor: float = 5.0, min_area: int = 16) -> dict:
+    split_dir, out = Path(split_dir), Path(out)
+    data = load_split(split_dir)
+    n_real = len(data["images"])
+    if n_images < 1:
+        raise UserError(f"--n must be at least 1, got {n_images}")
+    if n_images > max_factor * n_real:
+        raise UserError(f"{n_images} images exceed the cap of {int(max_factor * n_real)} = {max_factor} x {n_real} "
+                        "real train images")
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise UserError(f"--out {out} exists and is not an empty directory")
+    patches = collect_patches(split_dir, data, min_area)
+    if not patches:
+        raise UserError(f"{split_dir}: no instance of at least {min_area} px to copy")
+    by_image: dict[int, list] = {}
+    for a in data["annotations"]:
+        by_image.setdefault(a["image_id"], []).append(a)
+
+    tmp = out.with_name(out.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    images, anns = [], []
+    for i in tqdm(range(n_images), desc="copy-paste", unit="image"):
+        rng = seeding.stream(seeding.frame_seed(seed, i + 1), "copy_paste")
+        target = data["images"][int(rng.integers(n_real))]
+        canvas = cv2.imread(str(split_dir / target["file_name"]), cv2.IMREAD_COLOR)
+        h, w = canvas.shape[:2]
+        masks = [(a["category_id"], _decode(a, h, w)) for a in by_image.get(target["id"], [])]
+        for _ in range(int(rng.integers(per_image[0], per_image[1] + 1))):
+            p = transform_patch(patches[int(rng.integers(len(patches)))], rng, scale)
+            ph, pw = p.mask.shape
+            if ph >= h or pw >= w:
+                continue
+            pasted = paste(canvas, p, int(rng.integers(0, w - pw)), int(rng.integers(0, h - ph)))
+            masks = [(c, m & ~pasted) for c, m in masks] + [(p.category_id, pasted)]
+        name = f"cp_{i + 1:06d}.png"
+        cv2.imwrite(str(tmp / name), canvas)
+        image_id = len(images) + 1
+        images.append({"id": image_id, "file_name": name, "width": w, "height": h,
+                       "source": {"file_name": target["file_name"]}})
+        for c, m in masks:
+            if m.sum() < min_area:
+                continue
+            segm, area, bbox = encode_instance(m, "rle")
+            anns.append({"id": len(anns) + 1, "image_id": image_id, "category_id": c, "segmentation": segm,
+                         "area": area, "bbox": bbox, "iscrowd": 0})
+    write_atomic(tmp / ANNOTATION_FILE, dumps({"info": {"description": f"copy-paste from {split_dir}, seed {seed}"},
+                                               "licenses": [], "categories": data["categories"],
+                                               "images": images, "annotations": anns}))
+    if out.exists():
+        out.rmdir()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp.rename(out)
+    return {"images": len(images), "annotations": len(anns), "patches": len(patches)}

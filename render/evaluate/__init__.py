@@ -1,0 +1,1 @@
+"""Downstream check: train a detector on (synthetic) splits, score it on real images."""
