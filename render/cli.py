@@ -205,5 +205,33 @@ def stats(split_dir, json_out, plot):
         plot_stats(s, plot)
 
 
+@main.command()
+@click.option("--train", "train_splits", type=click.Path(path_type=Path), multiple=True, required=True,
+              help="A train split (repeat for several: their union is trained on).")
+@click.option("--val", "val_split", type=click.Path(path_type=Path), required=True,
+              help="The real val split the detector is scored on (never trained on).")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Directory for metrics.json and overlays.")
+@click.option("--model", type=click.Choice(["unet", "maskrcnn"]), default="unet", show_default=True,
+              help="unet: the fast CPU proxy; maskrcnn: torchvision Mask R-CNN R50-FPN trained like the kit (GPU).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--iters", type=click.IntRange(1), default=600, show_default=True, help="Training iterations.")
+@click.option("--size", type=click.IntRange(16), default=256, show_default=True,
+              help="unet: crop side; maskrcnn: resize long side (the kit uses 1024).")
+@click.option("--weights", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="A local weights file (state dict) to start from.")
+def evaluate(train_splits, val_split, out, model, seed, iters, size, weights):
+    """Train a detector on the train splits and score it on real val images (COCOeval segm + bbox).
+
+    Writes metrics.json (AP, AP50, AP75, AP small/medium/large for segm and bbox) and a few
+    prediction overlays. Needs PyTorch: pip install -e '.[eval]'.
+    """
+    from render.evaluate.runner import evaluate as run
+
+    r = run(list(train_splits), val_split, out, model, seed, iters, size, weights,
+            log=lambda msg: click.echo(msg, err=True))
+    click.echo(f"{model}: segm AP {r['segm']['AP']:.4f} AP50 {r['segm']['AP50']:.4f} | "
+               f"bbox AP {r['bbox']['AP']:.4f} AP50 {r['bbox']['AP50']:.4f}  ({r['total_s']:.0f} s) -> {out}")
+
+
 if __name__ == "__main__":
     main()

@@ -1,0 +1,97 @@
+"""`defectsynth evaluate`: train on the union of train splits, score on a real val split."""
+
+import json
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from render.coco import encode_instance
+from render.errors import UserError
+from render.evaluate.data import load_samples
+from render.evaluate.metrics import evaluate_predictions
+from render.overlay import draw_overlay
+from render.slicing import load_split
+from render.spec import dumps, write_atomic
+
+
+def _require_torch(model: str) -> None:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        raise UserError("evaluate needs PyTorch: pip install -e '.[eval]' (see README)") from None
+    if model == "maskrcnn":
+        try:
+            import torchvision  # noqa: F401
+        except ImportError:
+            raise UserError("--model maskrcnn needs torchvision: pip install -e '.[eval]' (see README)") from None
+
+
+def evaluate(train_splits: list[Path], val_split: Path, out: Path, model: str = "unet", seed: int = 0,
+             iters: int = 600, size: int = 256, weights: str | None = None, overlays: int = 4,
+             log=print) -> dict:
+    _require_torch(model)
+    import torch
+
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    val_split = Path(val_split)
+    train_splits = [Path(s) for s in train_splits]
+    for s in train_splits:
+        if s.resolve() == val_split.resolve():
+            raise UserError(f"{s} is both a train and the val split: train and val must never mix")
+    val_data = load_split(val_split)
+    names = [c["name"] for c in val_data["categories"]]
+    t0 = time.perf_counter()
+    train = [smp for s in train_splits for smp in load_samples(s, names, max_side=2 * size)]
+    if not any(len(s.labels) for s in train):
+        raise UserError("the train splits hold no annotation to learn from")
+    val = load_samples(val_split, names, max_side=2 * size)
+
+    def progress(it, loss):
+        log(f"iter {it}/{iters} loss {loss:.4f}")
+
+    if model == "unet":
+        from render.evaluate.unet import predict_unet as predict
+        from render.evaluate.unet import train_unet
+
+        net = train_unet(train, len(names), iters, size, seed, weights=weights, log=progress)
+    elif model == "maskrcnn":
+        from render.evaluate.maskrcnn import predict_maskrcnn as predict
+        from render.evaluate.maskrcnn import train_maskrcnn
+
+        net = train_maskrcnn(train, len(names), iters, size, seed, weights=weights, log=progress)
+    else:
+        raise UserError(f"unknown --model {model!r} (unet, maskrcnn)")
+    train_s = time.perf_counter() - t0
+
+    # predictions at the val images' own resolution
+    cat_ids = [c["id"] for c in val_data["categories"]]
+    preds = []
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    for k, (img, smp) in enumerate(zip(val_data["images"], val, strict=True)):
+        found = predict(net, smp.image)
+        for label, m, score in found:
+            if m.shape != (img["height"], img["width"]):
+                m = cv2.resize(m.astype(np.uint8), (img["width"], img["height"]), interpolation=cv2.INTER_NEAREST) > 0
+            if m.any():
+                segm, _, bbox = encode_instance(m, "rle")
+                preds.append({"image_id": img["id"], "category_id": cat_ids[label - 1], "segmentation": segm,
+                              "bbox": bbox, "score": score})
+        if k < overlays:
+            full = cv2.imread(str(val_split / img["file_name"]), cv2.IMREAD_COLOR)
+            mine = [p for p in preds if p["image_id"] == img["id"] and p["score"] >= 0.3]
+            cv2.imwrite(str(out / f"pred_{k + 1:02d}.png"),
+                        draw_overlay(full, mine, {c["id"]: c["name"] for c in val_data["categories"]}))
+    metrics = evaluate_predictions(val_data, preds)
+    result = {"model": model, "seed": seed, "iters": iters, "size": size,
+              "train": [str(s) for s in train_splits], "val": str(val_split),
+              "train_images": len(train), "val_images": len(val), "predictions": len(preds),
+              "train_s": train_s, "total_s": time.perf_counter() - t0, **metrics}
+    write_atomic(out / "metrics.json", dumps(result))
+    return result
+
+
+def load_metrics(out: Path) -> dict:
+    return json.loads((Path(out) / "metrics.json").read_text())
