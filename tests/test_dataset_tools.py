@@ -122,3 +122,10 @@ def test_stats_and_plot(tmp_path):
     assert sum(s["instances_per_category"].values()) == s["instances"]
     assert "instances per category" in format_stats(s)
     assert plot_stats(s, tmp_path / "p.png").stat().st_size > 1000
+
+
+@needs_real
+def test_the_real_dataset_passes_validate():
+    for split in (MAGNETIC, MAGNETIC.parent / "val"):
+        rep = validate_split(split)
+        assert rep.ok, rep.errors[:5]
