@@ -1,5 +1,8 @@
 """COCO instance segmentation: masks -> annotations, and the atomic dataset writer."""
 
+import json
+import os
+import tempfile
 from pathlib import Path
 
 import cv2
@@ -86,3 +89,51 @@ class CocoBuilder:
         path = Path(split_dir) / ANNOTATION_FILE
         write_atomic(path, dumps(self.to_dict(info)))
         return path
+
+
+class StreamingCocoWriter:
+    """Writes a COCO file without holding its images and annotations in memory.
+
+    Records go to temporary JSON-lines files as they come; close() concatenates them into the
+    final file under a temporary name and renames it, so memory stays flat however large the
+    split and a crash leaves no half-written annotation file.
+    """
+
+    def __init__(self, split_dir: Path, categories: list[dict], info: dict | None = None):
+        self.path = Path(split_dir) / ANNOTATION_FILE
+        self.head = {"info": info or {}, "licenses": [], "categories": categories}
+        self._tmp = [tempfile.TemporaryFile("w+", encoding="utf-8") for _ in range(2)]
+        self.n_images = self.n_annotations = 0
+
+    def add_image(self, record: dict) -> int:
+        self.n_images += 1
+        self._write(0, {"id": self.n_images, **record})
+        return self.n_images
+
+    def add_annotation(self, record: dict) -> int:
+        self.n_annotations += 1
+        self._write(1, {"id": self.n_annotations, **record})
+        return self.n_annotations
+
+    def _write(self, k: int, record: dict) -> None:
+        f = self._tmp[k]
+        if f.tell():
+            f.write(",\n")
+        f.write(json.dumps(record, sort_keys=True))
+
+    def close(self) -> Path:
+        tmp = self.path.with_name(f".{self.path.name}.tmp{os.getpid()}")
+        with open(tmp, "w", encoding="utf-8") as out:
+            out.write(json.dumps(self.head, sort_keys=True)[:-1])
+            for key, f in zip(("images", "annotations"), self._tmp, strict=True):
+                out.write(f', "{key}": [\n')
+                f.seek(0)
+                while chunk := f.read(1 << 20):
+                    out.write(chunk)
+                out.write("\n]")
+                f.close()
+            out.write("}\n")
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, self.path)
+        return self.path

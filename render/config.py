@@ -65,14 +65,38 @@ class CylinderRecipe(Strict):
     height: _range(1, 2000) = (25, 60)  # mm
 
 
+class TileRecipe(Strict):
+    """Curved tile (magnetic tile, shell segment); defects go on the convex top."""
+
+    weight: float = Field(1.0, gt=0)
+    radius: _range(1, 5000) = (20, 40)  # mm, curvature radius of the top
+    width: _range(1, 2000) = (15, 30)  # mm of arc across the axis (must stay below pi * radius)
+    length: _range(1, 2000) = (20, 50)  # mm along the axis
+    thickness: _range(0.5, 500) = (3, 6)  # mm at the edges
+
+    @model_validator(mode="after")
+    def _arc(self):
+        if self.width[1] >= 3.0 * self.radius[0]:
+            raise ValueError(f"width {self.width[1]} is too large for radius {self.radius[0]} "
+                             "(keep width < 3 x radius)")
+        return self
+
+
+PART_TYPES = ("plate", "cylinder", "tile")
+
+
 class PartsRecipe(Strict):
     plate: PlateRecipe | None = None
     cylinder: CylinderRecipe | None = None
+    tile: TileRecipe | None = None
+
+    def enabled(self) -> dict[str, BaseModel]:
+        return {k: v for k in PART_TYPES if (v := getattr(self, k)) is not None}
 
     @model_validator(mode="after")
     def _one_part(self):
-        if self.plate is None and self.cylinder is None:
-            raise ValueError("name at least one part (plate, cylinder)")
+        if not self.enabled():
+            raise ValueError(f"name at least one part ({', '.join(PART_TYPES)})")
         return self
 
 
@@ -103,13 +127,55 @@ class DentRecipe(Strict):
     elongation: _range(1, 10) = (1, 2.5)  # major / minor semi-axis
 
 
+class CrackRecipe(Strict):
+    """A thin branching fracture: a random-walk V-groove with branches and a dark interior."""
+
+    category: str = "crack"
+    weight: float = Field(1.0, gt=0)
+    length: _range(0.1, 1000) = (3, 15)  # mm, main path
+    width: _range(0.005, 10) = (0.12, 0.35)  # mm at the main path; branches are 0.6x
+    depth: _range(0.001, 10) = (0.1, 0.4)  # mm
+    wander: _range(0, 90) = (10, 30)  # degrees of heading change per step
+    branches: _int_range(0, 10) = (0, 3)
+    darken: _range(0, 1) = (0.5, 0.9)  # darkening of the interior
+
+
+class PitRecipe(Strict):
+    """Pits, blowholes, porosity: small steep cavities, one or a cluster per instance."""
+
+    category: str = "pit"
+    weight: float = Field(1.0, gt=0)
+    radius: _range(0.01, 50) = (0.2, 0.8)  # mm, each cavity
+    depth: _range(0.001, 20) = (0.2, 0.6)  # mm
+    cluster: _int_range(1, 50) = (1, 1)  # cavities per instance
+    spread: _range(0, 100) = (1, 3)  # mm, cluster radius
+    darken: _range(0, 1) = (0.2, 0.6)
+
+
+class StainRecipe(Strict):
+    """Stain, dirt, contamination: texture only (darker, rougher), an irregular blob."""
+
+    category: str = "stain"
+    weight: float = Field(1.0, gt=0)
+    radius: _range(0.05, 500) = (1, 5)  # mm
+    elongation: _range(1, 10) = (1, 2)
+    irregularity: _range(0, 1) = (0.1, 0.5)  # wobble of the outline
+    darken: _range(0, 1) = (0.15, 0.5)
+
+
+DEFECT_TYPES = ("scratch", "dent", "crack", "pit", "stain")
+
+
 class DefectsRecipe(Strict):
     count: _int_range(0, 50) = (1, 4)  # defect instances per frame
     scratch: ScratchRecipe | None = None
     dent: DentRecipe | None = None
+    crack: CrackRecipe | None = None
+    pit: PitRecipe | None = None
+    stain: StainRecipe | None = None
 
-    def enabled(self) -> dict[str, ScratchRecipe | DentRecipe]:
-        return {k: v for k in ("scratch", "dent") if (v := getattr(self, k)) is not None}
+    def enabled(self) -> dict[str, BaseModel]:
+        return {k: v for k in DEFECT_TYPES if (v := getattr(self, k)) is not None}
 
 
 # ---- look --------------------------------------------------------------------------------
@@ -175,7 +241,8 @@ class SceneRecipe(Strict):
             if d.category not in self.categories:
                 raise ValueError(f"defects.{kind}.category '{d.category}' is not in categories {self.categories}")
         if self.defects.count[1] > 0 and not self.defects.enabled():
-            raise ValueError("defects: enable at least one defect type (scratch, dent) or set count: [0, 0]")
+            raise ValueError(f"defects: enable at least one defect type ({', '.join(DEFECT_TYPES)}) "
+                             "or set count: [0, 0]")
         return self
 
 

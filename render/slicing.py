@@ -18,9 +18,8 @@ from pycocotools import mask as mask_util
 from tqdm import tqdm
 
 from render import seeding
-from render.coco import ANNOTATION_FILE, encode_instance, segmentation_to_rle
+from render.coco import ANNOTATION_FILE, StreamingCocoWriter, encode_instance, segmentation_to_rle
 from render.errors import UserError
-from render.spec import dumps, write_atomic
 
 
 @dataclass
@@ -75,7 +74,9 @@ def slice_split(split_dir: Path, out_dir: Path, tile: int, overlap: float = 0.2,
     tmp = out_dir.with_name(out_dir.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    images, anns, rep = [], [], SliceReport()
+    writer = StreamingCocoWriter(tmp, data["categories"],
+                                 {"description": f"tiles {tile}px, overlap {overlap} of {split_dir}"})
+    rep = SliceReport()
     for img in tqdm(data["images"], desc="slice", unit="image"):
         rep.images += 1
         pixels = cv2.imread(str(split_dir / img["file_name"]), cv2.IMREAD_UNCHANGED)
@@ -109,9 +110,8 @@ def slice_split(split_dir: Path, out_dir: Path, tile: int, overlap: float = 0.2,
                     rep.empty_tiles_kept += 1
                 name = f"{stem}__x{x0}_y{y0}.png"
                 cv2.imwrite(str(tmp / name), pixels[y0:y0 + th, x0:x0 + tw], [cv2.IMWRITE_PNG_COMPRESSION, 1])
-                image_id = len(images) + 1
-                images.append({"id": image_id, "file_name": name, "width": tw, "height": th,
-                               "source": {"file_name": img["file_name"], "x": x0, "y": y0}})
+                image_id = writer.add_image({"file_name": name, "width": tw, "height": th,
+                                             "source": {"file_name": img["file_name"], "x": x0, "y": y0}})
                 rep.tiles += 1
                 for a, frag in kept:
                     enc = encode_instance(frag, annotation)
@@ -119,13 +119,11 @@ def slice_split(split_dir: Path, out_dir: Path, tile: int, overlap: float = 0.2,
                         rep.dropped["no_polygon"] += 1
                         continue
                     segm, area, bbox = enc
-                    anns.append({"id": len(anns) + 1, "image_id": image_id, "category_id": a["category_id"],
-                                 "segmentation": segm, "area": area, "bbox": bbox, "iscrowd": 0,
-                                 "source_id": a["id"]})
+                    writer.add_annotation({"image_id": image_id, "category_id": a["category_id"],
+                                           "segmentation": segm, "area": area, "bbox": bbox, "iscrowd": 0,
+                                           "source_id": a["id"]})
                     rep.fragments += 1
-    out = {"info": {"description": f"tiles {tile}px, overlap {overlap} of {split_dir}"}, "licenses": [],
-           "categories": data["categories"], "images": images, "annotations": anns}
-    write_atomic(tmp / ANNOTATION_FILE, dumps(out))
+    writer.close()
     shutil.rmtree(out_dir, ignore_errors=True)
     tmp.rename(out_dir)
     return rep

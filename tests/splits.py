@@ -1,7 +1,5 @@
 """Small real-file COCO splits for tests that need no Blender."""
 
-import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -31,12 +29,6 @@ def toy_split(root: Path, categories: list[str], n_images: int = 4, size=(90, 70
 
 def subset_split(src: Path, dst: Path, n: int) -> Path:
     """The first n images of a split (and their annotations), images symlinked."""
-    data = json.loads((src / "_annotations.coco.json").read_text())
-    images = data["images"][:n]
-    keep = {i["id"] for i in images}
-    dst.mkdir(parents=True)
-    for i in images:
-        os.symlink((src / i["file_name"]).resolve(), dst / i["file_name"])
-    data.update(images=images, annotations=[a for a in data["annotations"] if a["image_id"] in keep])
-    (dst / "_annotations.coco.json").write_text(json.dumps(data))
-    return dst
+    from render.subset import subset_split as subset
+
+    return subset(src, dst, n, seed=None)

@@ -153,3 +153,48 @@ def test_cli_render_end_to_end_and_determinism(tmp_path):
     run_render(tmp_path / "a", 5)
     assert json.loads(text(a, "report.json"))["rendered"] == 0
     assert text(a, "train/_annotations.coco.json") == before
+
+
+NEW_DEFECTS = {
+    "crack": {"type": "crack", "paths": [[[14.0, 18.0], [18.0, 20.5], [23.0, 19.5], [27.0, 22.0]],
+                                         [[18.0, 20.5], [19.5, 16.0]]],
+              "widths": [0.5, 0.3], "depth": 0.3, "darken": 0.8},
+    "pit": {"type": "pit", "centers": [[20.0, 20.0], [22.0, 21.0], [19.0, 22.5]], "radii": [0.9, 0.6, 0.7],
+            "depth": 0.5, "darken": 0.5},
+    "stain": {"type": "stain", "center": [20.0, 20.0], "radius": 3.0, "elongation": 1.4, "angle": 0.3,
+              "wobble": [0.3, 0.2, 0.1, 0.1], "phases": [0.0, 1.0, 2.0, 3.0], "darken": 0.4},
+}
+
+
+@pytest.fixture(scope="module")
+def rendered_types(tmp_path_factory):
+    """Each new defect type alone on the known plate, and the same frame without it."""
+    root = tmp_path_factory.mktemp("types")
+    dirs = {}
+    for name, d in NEW_DEFECTS.items():
+        spec = known_spec()
+        spec["defects"] = [{"id": 1, "category": name, **d}]
+        clean = copy.deepcopy(spec)
+        clean["defects"] = []
+        for tag, s in ((name, spec), (name + "_clean", clean)):
+            dirs[tag] = root / tag
+            prepare_frame(dirs[tag], s)
+    launcher.run_batch(list(dirs.values()), root / "render.log", lambda ev: None)
+    out = {}
+    for tag, d in dirs.items():
+        manifest = json.loads((d / "manifest.json").read_text())
+        ids, obj = read_id_passes(d / "ids.exr", manifest["id_channels"])
+        out[tag] = {"rgb": cv2.imread(str(d / "rgb.png")).astype(np.float32), "ids": ids, "obj": obj}
+    return out
+
+
+@pytest.mark.parametrize("kind", sorted(NEW_DEFECTS))
+def test_each_defect_type_is_masked_inside_the_part_and_visible(rendered_types, kind):
+    r, clean = rendered_types[kind], rendered_types[kind + "_clean"]
+    mask = r["ids"] == 1
+    assert mask.sum() >= 20
+    assert (r["obj"][mask] == 1).all()
+    assert iou(mask, expected_mask({"id": 1, **NEW_DEFECTS[kind]})) > 0.75
+    diff = np.abs(r["rgb"] - clean["rgb"]).mean(axis=2)
+    far = ~cv2.dilate(mask.astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool)
+    assert diff[mask].mean() > 5 * max(diff[far].mean(), 0.5), (kind, diff[mask].mean(), diff[far].mean())

@@ -4,6 +4,7 @@ import bpy
 
 DEFECT_AOV = "defect_id"  # the face attribute written by render.geometry, and its AOV
 OBJECT_AOV = "object_id"  # the object's pass index: 1 on the part, 0 elsewhere
+DARKEN_ATTRIBUTE = "darken"  # face attribute 0..1: darker, rougher material (crack interiors, stains)
 
 
 def _link(tree, a, b):
@@ -56,7 +57,27 @@ def build_metal_material() -> bpy.types.Material:
     rough = n.new("ShaderNodeMapRange")
     rough.name = "roughness"
     _link(t, grain.outputs["Fac"], rough.inputs["Value"])
-    _link(t, rough.outputs["Result"], bsdf.inputs["Roughness"])
+
+    # defect darkening: base colour x (1 - darken), roughness + 0.5 darken
+    darken = n.new("ShaderNodeAttribute")
+    darken.attribute_type = "GEOMETRY"
+    darken.attribute_name = DARKEN_ATTRIBUTE
+    keep = n.new("ShaderNodeMath")
+    keep.operation = "SUBTRACT"
+    keep.inputs[0].default_value = 1.0
+    _link(t, darken.outputs["Fac"], keep.inputs[1])
+    tint = n.new("ShaderNodeVectorMath")  # colour as a vector, scaled by 1 - darken
+    tint.name = "base_color"
+    tint.operation = "SCALE"
+    _link(t, keep.outputs["Value"], tint.inputs["Scale"])
+    _link(t, tint.outputs["Vector"], bsdf.inputs["Base Color"])
+    rough_up = n.new("ShaderNodeMath")
+    rough_up.operation = "MULTIPLY_ADD"
+    rough_up.inputs[1].default_value = 0.5
+    rough_up.use_clamp = True
+    _link(t, darken.outputs["Fac"], rough_up.inputs[0])
+    _link(t, rough.outputs["Result"], rough_up.inputs[2])
+    _link(t, rough_up.outputs["Value"], bsdf.inputs["Roughness"])
 
     tangent = n.new("ShaderNodeTangent")
     tangent.direction_type = "UV_MAP"
@@ -92,7 +113,7 @@ def build_id_material() -> bpy.types.Material:
 def update_metal_material(mat: bpy.types.Material, m: dict) -> None:
     n = mat.node_tree.nodes
     bsdf = n["bsdf"]
-    bsdf.inputs["Base Color"].default_value = (*m["base_color"], 1.0)
+    n["base_color"].inputs[0].default_value = m["base_color"]
     bsdf.inputs["Metallic"].default_value = m["metallic"]
     bsdf.inputs["Anisotropic"].default_value = 0.6 * m["brushing"]
     mapping = n["mapping"]

@@ -5,7 +5,7 @@ import numpy as np
 from mathutils import Vector
 
 from dsblender import MM
-from dsblender.materials import DEFECT_AOV
+from dsblender.materials import DARKEN_ATTRIBUTE, DEFECT_AOV
 
 PART_PASS_INDEX = 1  # object index of the part in the id pass; everything else is 0
 
@@ -25,6 +25,8 @@ def build_part(mesh_npz: str, obj: bpy.types.Object | None, material: bpy.types.
     me.update(calc_edges=True)
     ids = me.attributes.new(DEFECT_AOV, "INT", "FACE")
     ids.data.foreach_set("value", data["face_defect"].astype(np.int32))
+    darken = me.attributes.new(DARKEN_ATTRIBUTE, "FLOAT", "FACE")
+    darken.data.foreach_set("value", data["face_darken"].astype(np.float32))
     sharp = me.attributes.new("sharp_face", "BOOLEAN", "FACE")
     sharp.data.foreach_set("value", ~data["face_smooth"].astype(bool))
     uv_layer = me.uv_layers.new(name="UVMap")

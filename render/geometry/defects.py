@@ -4,6 +4,8 @@ Each defect type gives three pure functions of its spec:
 - height(d, uv): displacement along the outward normal (negative = into the material);
 - footprint(d, uv): where the defect visibly changes the surface (its instance mask on the mesh);
 - refinement(d, across): (skeleton points, core radius, mesh spacing) that the mesher must resolve.
+A spec's optional `darken` (0..1) darkens and roughens the material on the footprint: the dark
+interior of cracks and pits, and the whole look of texture-only defects (stains).
 """
 
 import numpy as np
@@ -29,7 +31,7 @@ def _smoothstep(x):
     return x * x * (3 - 2 * x)
 
 
-def _scratch_local(d: dict, uv: np.ndarray):
+def _scratch_local(d: dict, uv: np.ndarray, taper_len: float = END_TAPER):
     """Distance to the scratch curve, and the taper (0..1) at the nearest curve point."""
     curve, t = _resample(np.asarray(d["points"], dtype=float), d["width"] / 8)
     dist, idx = cKDTree(curve).query(uv)
@@ -46,7 +48,7 @@ def _scratch_local(d: dict, uv: np.ndarray):
         best = np.where(closer, dd, best)
         tt = np.where(closer, t[k0] + w * (t[k0 + 1] - t[k0]), tt)
     # depth fades in and out at the ends (points beyond an end project to t = 0 or 1: no groove)
-    taper = _smoothstep(tt / END_TAPER) * _smoothstep((1 - tt) / END_TAPER)
+    taper = _smoothstep(tt / taper_len) * _smoothstep((1 - tt) / taper_len)
     return best, taper
 
 
@@ -86,6 +88,90 @@ def scratch_refinement(d: dict, across: float):
     return curve, core, d["width"] / across
 
 
+# ---- crack: a branching hairline fracture, several V-grooves (main path + branches) -------
+CRACK_TAPER = 0.3
+
+
+def _crack_paths(d: dict):
+    return [{"points": p, "width": w} for p, w in zip(d["paths"], d["widths"], strict=True)]
+
+
+def crack_height(d: dict, uv: np.ndarray) -> np.ndarray:
+    h = np.zeros(len(uv))
+    for p in _crack_paths(d):
+        dist, taper = _scratch_local(p, uv, CRACK_TAPER)
+        s = dist / (p["width"] / 2)
+        h = np.minimum(h, np.where(s < 1, -d["depth"] * taper * (1 - np.minimum(s, 1)), 0.0))
+    return h
+
+
+def crack_footprint(d: dict, uv: np.ndarray) -> np.ndarray:
+    out = np.zeros(len(uv), bool)
+    for p in _crack_paths(d):
+        dist, taper = _scratch_local(p, uv, CRACK_TAPER)
+        out |= (dist < p["width"] / 2) & (taper >= FOOTPRINT_FRACTION)
+    return out
+
+
+def crack_refinement(d: dict, across: float):
+    w = min(d["widths"])
+    skel = np.vstack([_resample(np.asarray(p, dtype=float), w / 4)[0] for p in d["paths"]])
+    return skel, max(d["widths"]) / 2, w / across
+
+
+# ---- pit / blowhole / porosity: small steep cavities, one or a cluster per instance -------
+def _pit_s(d: dict, uv: np.ndarray) -> np.ndarray:
+    """Distance to the nearest pit centre in units of that pit's radius."""
+    c = np.asarray(d["centers"], dtype=float)
+    r = np.asarray(d["radii"], dtype=float)
+    return (np.linalg.norm(uv[:, None, :] - c[None], axis=2) / r[None]).min(axis=1)
+
+
+def pit_height(d: dict, uv: np.ndarray) -> np.ndarray:
+    s = _pit_s(d, uv)
+    # steep walls, rounded bottom: 1 - s^4
+    return np.where(s < 1, -d["depth"] * (1 - np.minimum(s, 1) ** 4), 0.0)
+
+
+def pit_footprint(d: dict, uv: np.ndarray) -> np.ndarray:
+    return _pit_s(d, uv) < 1
+
+
+def pit_refinement(d: dict, across: float):
+    r = min(d["radii"])
+    return np.asarray(d["centers"], dtype=float), max(d["radii"]), r / (across + 2)
+
+
+# ---- stain / dirt: texture only, an irregular blob --------------------------------------
+def _stain_s(d: dict, uv: np.ndarray) -> np.ndarray:
+    """Radius in units of the blob's wobbly outline (< 1 inside)."""
+    rel = uv - np.asarray(d["center"], dtype=float)
+    theta = np.arctan2(rel[:, 1], rel[:, 0])
+    wobble = np.ones(len(uv))
+    for k, (a, ph) in enumerate(zip(d["wobble"], d["phases"], strict=True), start=2):
+        wobble += a * np.sin(k * theta + ph) / k
+    c, s = np.cos(d["angle"]), np.sin(d["angle"])
+    x, y = rel[:, 0] * c + rel[:, 1] * s, -rel[:, 0] * s + rel[:, 1] * c
+    r = np.sqrt((x / d["elongation"]) ** 2 + y**2)
+    return r / (d["radius"] * wobble)
+
+
+def stain_height(d: dict, uv: np.ndarray) -> np.ndarray:
+    return np.zeros(len(uv))
+
+
+def stain_footprint(d: dict, uv: np.ndarray) -> np.ndarray:
+    return _stain_s(d, uv) < 1
+
+
+def stain_refinement(d: dict, across: float):
+    n = 96
+    theta = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    reach = d["radius"] * d["elongation"] * 1.6
+    ring = np.asarray(d["center"]) + np.column_stack([np.cos(theta), np.sin(theta)]) * reach * 0.5
+    return ring, reach * 0.6, d["radius"] / 24
+
+
 # ---- dent --------------------------------------------------------------------------------
 def _dent_s2(d: dict, uv: np.ndarray) -> np.ndarray:
     c, s = np.cos(d["angle"]), np.sin(d["angle"])
@@ -115,9 +201,12 @@ def dent_refinement(d: dict, across: float):
 
 
 # ---- dispatch ----------------------------------------------------------------------------
-HEIGHT = {"scratch": scratch_height, "dent": dent_height}
-FOOTPRINT = {"scratch": scratch_footprint, "dent": dent_footprint}
-REFINEMENT = {"scratch": scratch_refinement, "dent": dent_refinement}
+HEIGHT = {"scratch": scratch_height, "dent": dent_height, "crack": crack_height, "pit": pit_height,
+          "stain": stain_height}
+FOOTPRINT = {"scratch": scratch_footprint, "dent": dent_footprint, "crack": crack_footprint, "pit": pit_footprint,
+             "stain": stain_footprint}
+REFINEMENT = {"scratch": scratch_refinement, "dent": dent_refinement, "crack": crack_refinement,
+              "pit": pit_refinement, "stain": stain_refinement}
 
 
 def bbox(d: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -126,6 +215,17 @@ def bbox(d: dict) -> tuple[np.ndarray, np.ndarray]:
         p = np.asarray(d["points"], dtype=float)
         pad = d["width"] / 2 * (1 + d["lip_width"])
         return p.min(0) - pad, p.max(0) + pad
+    if d["type"] == "crack":
+        p = np.vstack([np.asarray(q, dtype=float) for q in d["paths"]])
+        return p.min(0) - max(d["widths"]), p.max(0) + max(d["widths"])
+    if d["type"] == "pit":
+        c = np.asarray(d["centers"], dtype=float)
+        r = max(d["radii"])
+        return c.min(0) - r, c.max(0) + r
+    if d["type"] == "stain":
+        r = d["radius"] * max(d["elongation"], 1) * (1 + sum(d["wobble"]))
+        c = np.asarray(d["center"], dtype=float)
+        return c - r, c + r
     r = d["radius"] * d["elongation"]
     c = np.asarray(d["center"], dtype=float)
     return c - r, c + r

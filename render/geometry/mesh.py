@@ -25,6 +25,7 @@ class PartMesh:
     faces: np.ndarray  # (F, 3) int, counter-clockwise seen from outside
     face_defect: np.ndarray  # (F,) int, defect instance id, 0 = none
     face_smooth: np.ndarray  # (F,) bool, smooth shading (curved surface) or flat (walls, caps)
+    face_darken: np.ndarray  # (F,) float 0..1, material darkening (dark crack interiors, stains)
     uv: np.ndarray  # (V, 2) float, surface coordinates in mm (texture space)
 
     def save(self, path: Path) -> None:
@@ -34,6 +35,7 @@ class PartMesh:
             faces=self.faces.astype(np.int32),
             face_defect=self.face_defect.astype(np.int32),
             face_smooth=self.face_smooth.astype(np.bool_),
+            face_darken=self.face_darken.astype(np.float32),
             uv=self.uv.astype(np.float32),
         )
 
@@ -141,10 +143,13 @@ def build_part_mesh(spec: dict, base_segments: int, across_groove: float, min_sp
 
     centroids = uv[faces].mean(axis=1)
     face_defect = np.zeros(len(faces), dtype=np.int64)
+    face_darken = np.zeros(len(faces))
     for d in defects:  # later defects win where footprints overlap
         lo, hi = dfx.bbox(d)
         sel = np.nonzero(np.all((centroids >= lo) & (centroids <= hi), axis=1))[0]
-        face_defect[sel[dfx.FOOTPRINT[d["type"]](d, centroids[sel])]] = d["id"]
+        inside = sel[dfx.FOOTPRINT[d["type"]](d, centroids[sel])]
+        face_defect[inside] = d["id"]
+        face_darken[inside] = d.get("darken", 0.0)
 
     verts = parts.surface_points(part, uv, height)
     if parts.is_periodic_u(part):
@@ -176,5 +181,6 @@ def build_part_mesh(spec: dict, base_segments: int, across_groove: float, min_sp
         faces=np.vstack(pieces_f),
         face_defect=np.concatenate([face_defect, np.zeros(n_body, dtype=np.int64)]),
         face_smooth=np.concatenate([np.ones(len(faces), bool), np.zeros(n_body, bool)]),
+        face_darken=np.concatenate([face_darken, np.zeros(n_body)]),
         uv=np.vstack([uv_v, np.zeros((len(all_v) - len(uv_v), 2))]),
     )

@@ -3,6 +3,8 @@
 Each part has one defect-carrying surface, parametrised by (u, v) in millimetres of surface
 length, so defects are laid out in a flat 2D domain and displaced along the surface normal:
 - plate: the top face, u along x, v along y; the part stands on z = 0;
+- tile: a curved tile (magnetic tile, shell segment): the convex top, u = arc length across the
+  axis, v along the axis (y); edges at height `thickness`, the crown higher;
 - cylinder: the lateral surface, u = arc length from the seam, v = height.
 The rest of the part (walls, caps, bottom) is built flat-shaded from the surface's boundary.
 """
@@ -12,8 +14,17 @@ import math
 import numpy as np
 
 
+def faces_up(part: dict) -> bool:
+    """True when the defect surface faces up (plate, tile), False when sideways (cylinder)."""
+    return part["type"] in ("plate", "tile")
+
+
+def _tile_half_angle(part: dict) -> float:
+    return part["width"] / (2 * part["radius"])
+
+
 def surface_extent(part: dict) -> tuple[float, float]:
-    if part["type"] == "plate":
+    if part["type"] in ("plate", "tile"):
         return part["width"], part["length"]
     if part["type"] == "cylinder":
         return 2 * math.pi * part["radius"], part["height"]
@@ -28,12 +39,18 @@ def bounding_radius(part: dict) -> float:
     """Radius of the sphere around part_center() that holds the part."""
     if part["type"] == "plate":
         return 0.5 * math.sqrt(part["width"] ** 2 + part["length"] ** 2 + part["thickness"] ** 2)
+    if part["type"] == "tile":
+        crown = part["radius"] * (1 - math.cos(_tile_half_angle(part)))
+        return 0.5 * math.sqrt(part["width"] ** 2 + part["length"] ** 2 + (part["thickness"] + crown) ** 2)
     return math.sqrt(part["radius"] ** 2 + (part["height"] / 2) ** 2)
 
 
 def part_center(part: dict) -> np.ndarray:
     if part["type"] == "plate":
         return np.array([0.0, 0.0, part["thickness"] / 2])
+    if part["type"] == "tile":
+        crown = part["radius"] * (1 - math.cos(_tile_half_angle(part)))
+        return np.array([0.0, 0.0, (part["thickness"] + crown) / 2])
     return np.array([0.0, 0.0, part["height"] / 2])
 
 
@@ -43,6 +60,12 @@ def surface_points(part: dict, uv: np.ndarray, height: np.ndarray | float = 0.0)
     h = np.broadcast_to(np.asarray(height, dtype=float), u.shape)
     if part["type"] == "plate":
         return np.column_stack([u - part["width"] / 2, v - part["length"] / 2, part["thickness"] + h])
+    if part["type"] == "tile":
+        a = _tile_half_angle(part)
+        theta = u / part["radius"] - a
+        r = part["radius"] + h
+        axis_z = part["thickness"] - part["radius"] * math.cos(a)
+        return np.column_stack([r * np.sin(theta), v - part["length"] / 2, axis_z + r * np.cos(theta)])
     theta = part["seam_angle"] + u / part["radius"]
     r = part["radius"] + h
     return np.column_stack([r * np.cos(theta), r * np.sin(theta), v])
@@ -85,10 +108,11 @@ def _wall(top: np.ndarray, bottom: np.ndarray, center: np.ndarray):
 def build_body(part: dict, boundary_rings: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
     """The flat-shaded rest of the part, as (vertices, faces) pieces.
 
-    boundary_rings: closed, ordered rings of 3D points on the surface's boundary (plate: one
-    ring around the top face; cylinder: the bottom ring and the top ring).
+    boundary_rings: closed, ordered rings of 3D points on the surface's boundary (plate, tile:
+    one ring around the top face, walled down to the table; cylinder: the bottom ring and the
+    top ring).
     """
-    if part["type"] == "plate":
+    if faces_up(part):
         (top,) = boundary_rings
         bottom = top.copy()
         bottom[:, 2] = 0.0

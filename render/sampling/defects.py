@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from render.config import DentRecipe, SceneRecipe, ScratchRecipe
+from render.config import CrackRecipe, DentRecipe, PitRecipe, SceneRecipe, ScratchRecipe, StainRecipe
 from render.geometry import parts
 from render.sampling.scene import uniform
 
@@ -16,7 +16,7 @@ def visible_region(part: dict, camera: dict) -> tuple[np.ndarray, np.ndarray]:
     U, V = parts.surface_extent(part)
     target = np.asarray(camera["look_at"])
     half = 0.9 * parts.bounding_radius(part) / camera["fill"]
-    if part["type"] == "plate":
+    if parts.faces_up(part):
         center = np.array([target[0] + U / 2, target[1] + V / 2])
         span = np.array([half, half])
     else:
@@ -82,7 +82,65 @@ def sample_dent(rng, r: DentRecipe, lo, hi) -> dict:
     }
 
 
-SAMPLERS = {"scratch": sample_scratch, "dent": sample_dent}
+def _fit(rng, paths: list[np.ndarray], lo, hi) -> list[np.ndarray]:
+    """Shrink (if needed) and move point sets together so their bbox lies in [lo, hi]."""
+    allp = np.vstack(paths)
+    extent = allp.max(0) - allp.min(0)
+    shrink = min(1.0, float(np.min((hi - lo) / np.maximum(extent, 1e-9))))
+    paths = [p * shrink for p in paths]
+    allp = np.vstack(paths)
+    off = _place(rng, allp.min(0), allp.max(0), lo, hi)
+    return [p + off for p in paths]
+
+
+def _walk(rng, start, heading, length, steps, wander_rad) -> np.ndarray:
+    ds = length / steps
+    h = heading + np.cumsum(rng.normal(0, wander_rad, steps))
+    return np.vstack([start, start + np.cumsum(np.column_stack([np.cos(h), np.sin(h)]) * ds, axis=0)])
+
+
+def sample_crack(rng, r: CrackRecipe, lo, hi) -> dict:
+    length, width = uniform(rng, r.length), uniform(rng, r.width)
+    wander = math.radians(uniform(rng, r.wander))
+    main = _walk(rng, np.zeros(2), rng.uniform(0, 2 * math.pi), length, 20, wander)
+    paths, widths = [main], [width]
+    for _ in range(int(rng.integers(r.branches[0], r.branches[1] + 1))):
+        k = int(rng.integers(3, 17))
+        seg = main[k + 1] - main[k]
+        heading = math.atan2(seg[1], seg[0]) + rng.choice([-1, 1]) * math.radians(rng.uniform(25, 60))
+        paths.append(_walk(rng, main[k], heading, length * rng.uniform(0.2, 0.5), 8, wander))
+        widths.append(0.6 * width)
+    paths = _fit(rng, paths, lo, hi)
+    return {"type": "crack", "paths": [p.tolist() for p in paths], "widths": widths,
+            "depth": uniform(rng, r.depth), "darken": uniform(rng, r.darken)}
+
+
+def sample_pit(rng, r: PitRecipe, lo, hi) -> dict:
+    n = int(rng.integers(r.cluster[0], r.cluster[1] + 1))
+    spread = uniform(rng, r.spread) if n > 1 else 0.0
+    radii = [uniform(rng, r.radius) for _ in range(n)]
+    ang, rad = rng.uniform(0, 2 * math.pi, n), spread * np.sqrt(rng.uniform(0, 1, n))
+    centers = np.column_stack([rad * np.cos(ang), rad * np.sin(ang)])
+    centers[0] = 0.0
+    pad = max(radii)
+    (centers,) = _fit(rng, [centers], lo + pad, np.maximum(hi - pad, lo + pad))
+    return {"type": "pit", "centers": centers.tolist(), "radii": radii, "depth": uniform(rng, r.depth),
+            "darken": uniform(rng, r.darken)}
+
+
+def sample_stain(rng, r: StainRecipe, lo, hi) -> dict:
+    radius, elongation = uniform(rng, r.radius), uniform(rng, r.elongation)
+    irregular = uniform(rng, r.irregularity)
+    radius = min(radius, 0.25 * float(np.min(hi - lo)) / elongation) if np.min(hi - lo) > 0 else radius
+    reach = radius * elongation * (1 + irregular)
+    center = _place(rng, np.array([-reach, -reach]), np.array([reach, reach]), lo, hi)
+    return {"type": "stain", "center": center.tolist(), "radius": radius, "elongation": elongation,
+            "angle": float(rng.uniform(0, math.pi)), "wobble": rng.uniform(0, irregular, 4).tolist(),
+            "phases": rng.uniform(0, 2 * math.pi, 4).tolist(), "darken": uniform(rng, r.darken)}
+
+
+SAMPLERS = {"scratch": sample_scratch, "dent": sample_dent, "crack": sample_crack, "pit": sample_pit,
+            "stain": sample_stain}
 
 
 def sample_defects(rng: np.random.Generator, recipe: SceneRecipe, part: dict, camera: dict) -> list[dict]:

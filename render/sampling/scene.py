@@ -14,7 +14,7 @@ def uniform(rng: np.random.Generator, r) -> float:
 
 
 def sample_part(rng: np.random.Generator, recipe: SceneRecipe) -> dict:
-    options = {k: v for k in ("plate", "cylinder") if (v := getattr(recipe.parts, k)) is not None}
+    options = recipe.parts.enabled()
     names = list(options)
     w = np.array([options[n].weight for n in names])
     kind = names[int(rng.choice(len(names), p=w / w.sum()))]
@@ -22,6 +22,9 @@ def sample_part(rng: np.random.Generator, recipe: SceneRecipe) -> dict:
     if kind == "plate":
         return {"type": "plate", "width": uniform(rng, r.width), "length": uniform(rng, r.length),
                 "thickness": uniform(rng, r.thickness)}
+    if kind == "tile":
+        return {"type": "tile", "radius": uniform(rng, r.radius), "width": uniform(rng, r.width),
+                "length": uniform(rng, r.length), "thickness": uniform(rng, r.thickness)}
     # seam_angle is set with the camera, so the seam faces away from it
     return {"type": "cylinder", "radius": uniform(rng, r.radius), "height": uniform(rng, r.height), "seam_angle": 0.0}
 
@@ -32,7 +35,7 @@ def sample_camera(rng: np.random.Generator, recipe: SceneRecipe, part: dict, asp
     focal = uniform(rng, c.focal_length)
     tilt = math.radians(uniform(rng, c.tilt))
     # the plate's defect surface faces up, the cylinder's faces sideways
-    elevation = math.pi / 2 - tilt if part["type"] == "plate" else tilt
+    elevation = math.pi / 2 - tilt if parts.faces_up(part) else tilt
     azimuth = float(rng.uniform(0, 2 * math.pi))
     fill = uniform(rng, c.fill)
     if part["type"] == "cylinder":
@@ -46,9 +49,9 @@ def sample_camera(rng: np.random.Generator, recipe: SceneRecipe, part: dict, asp
     target = parts.part_center(part).copy()
     U, V = parts.surface_extent(part)
     spread = max(0.0, 1 - 1 / fill)
-    if part["type"] == "plate":
+    if parts.faces_up(part):
         target[:2] += (rng.uniform(-0.5, 0.5, 2) * [U, V]) * spread
-        target[2] = part["thickness"]
+        target[2] = 2 * parts.part_center(part)[2]  # the top face (plate) or the crown (tile)
     else:
         target[2] += rng.uniform(-0.5, 0.5) * V * spread
     target += rng.uniform(-1, 1, 3) * uniform(rng, c.jitter) * radius
@@ -109,7 +112,7 @@ def sample_material(rng: np.random.Generator, recipe: SceneRecipe, part: dict) -
         "roughness": uniform(rng, m.roughness),
         "brushing": uniform(rng, m.brushing),
         # machining marks: across the plate at a random angle, around the cylinder (turning)
-        "brush_angle": float(rng.uniform(0, math.pi)) if part["type"] == "plate" else 0.0,
+        "brush_angle": {"plate": float(rng.uniform(0, math.pi)), "tile": math.pi / 2}.get(part["type"], 0.0),
         "grain": uniform(rng, m.grain),
         "texture_offset": rng.uniform(0, 1000, 3).tolist(),
     }
