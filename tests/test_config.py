@@ -66,3 +66,23 @@ def test_quality_overrides_are_validated():
     assert load_quality("preview", resolution=(64, 48)).resolution == (64, 48)
     with pytest.raises(UserError, match="resolution"):
         load_quality("preview", resolution=(4, 4))
+
+
+def test_every_recipe_key_is_documented_in_the_readme():
+    from pydantic import BaseModel
+
+    from render.config import PROJECT_ROOT, SceneRecipe
+
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    section = readme[readme.index("## Scene recipes"):readme.index("## How it works")]
+
+    def keys(model, prefix=""):
+        for name, field in model.model_fields.items():
+            yield prefix + name, name
+            t = field.annotation
+            for cand in getattr(t, "__args__", (t,)):
+                if isinstance(cand, type) and issubclass(cand, BaseModel):
+                    yield from keys(cand, prefix + name + ".")
+
+    missing = [full for full, name in keys(SceneRecipe) if f"`{name}`" not in section and f"`{full}`" not in section]
+    assert not missing, f"recipe keys missing from the README's recipe section: {missing}"
