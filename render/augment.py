@@ -7,7 +7,6 @@ feathered edge; the pasted masks are exact (the transformed source mask), and th
 instances lose the pixels a paste covers. Deterministic from the seed.
 """
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,10 +16,10 @@ from pycocotools import mask as mask_util
 from tqdm import tqdm
 
 from render import seeding
-from render.coco import ANNOTATION_FILE, encode_instance, segmentation_to_rle
+from render.coco import ANNOTATION_FILE, annotations_by_image, encode_instance, segmentation_to_rle
 from render.errors import UserError
 from render.slicing import load_split
-from render.spec import dumps, write_atomic
+from render.spec import begin_partial, commit_partial, dumps, write_atomic
 
 
 @dataclass
@@ -35,9 +34,7 @@ def _decode(ann: dict, h: int, w: int) -> np.ndarray:
 
 
 def collect_patches(split_dir: Path, data: dict, min_area: int = 16) -> list[Patch]:
-    by_image: dict[int, list] = {}
-    for a in data["annotations"]:
-        by_image.setdefault(a["image_id"], []).append(a)
+    by_image = annotations_by_image(data)
     patches = []
     for img in data["images"]:
         anns = by_image.get(img["id"], [])
@@ -101,13 +98,8 @@ def copy_paste(split_dir: Path, out: Path, n_images: int, seed: int = 0, per_ima
     patches = collect_patches(split_dir, data, min_area)
     if not patches:
         raise UserError(f"{split_dir}: no instance of at least {min_area} px to copy")
-    by_image: dict[int, list] = {}
-    for a in data["annotations"]:
-        by_image.setdefault(a["image_id"], []).append(a)
-
-    tmp = out.with_name(out.name + ".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
+    by_image = annotations_by_image(data)
+    tmp = begin_partial(out)
     images, anns = [], []
     for i in tqdm(range(n_images), desc="copy-paste", unit="image"):
         rng = seeding.stream(seeding.frame_seed(seed, i + 1), "copy_paste")
@@ -136,8 +128,5 @@ def copy_paste(split_dir: Path, out: Path, n_images: int, seed: int = 0, per_ima
     write_atomic(tmp / ANNOTATION_FILE, dumps({"info": {"description": f"copy-paste from {split_dir}, seed {seed}"},
                                                "licenses": [], "categories": data["categories"],
                                                "images": images, "annotations": anns}))
-    if out.exists():
-        out.rmdir()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp.rename(out)
+    commit_partial(tmp, out)
     return {"images": len(images), "annotations": len(anns), "patches": len(patches)}

@@ -14,6 +14,13 @@ from render.spec import dumps, write_atomic
 ANNOTATION_FILE = "_annotations.coco.json"
 
 
+def annotations_by_image(data: dict) -> dict[int, list[dict]]:
+    by_image: dict[int, list[dict]] = {}
+    for a in data["annotations"]:
+        by_image.setdefault(a["image_id"], []).append(a)
+    return by_image
+
+
 def mask_to_rle(mask: np.ndarray) -> dict:
     rle = mask_util.encode(np.asfortranarray(mask.astype(np.uint8)))
     rle["counts"] = rle["counts"].decode("ascii")

@@ -15,10 +15,10 @@ import numpy as np
 import yaml
 
 from render import seeding
-from render.coco import ANNOTATION_FILE
+from render.coco import ANNOTATION_FILE, annotations_by_image
 from render.errors import UserError
 from render.slicing import load_split
-from render.spec import dumps, write_atomic
+from render.spec import begin_partial, commit_partial, dumps, write_atomic
 
 
 @dataclass
@@ -107,14 +107,10 @@ def compose(reference: Path, synthetic: list[Path], out: Path, include_real: boo
         rep.synthetic_dropped = len(flat) - room
         picks = [p if sources[i][2] == "real" else [j for j in p if (i, j) in keep] for i, p in enumerate(picks)]
 
-    tmp = out.with_name(out.name + ".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
+    tmp = begin_partial(out)
     images, anns = [], []
     for (src_dir, data, prefix, cmap), pick in zip(sources, picks, strict=True):
-        by_image: dict[int, list] = {}
-        for a in data["annotations"]:
-            by_image.setdefault(a["image_id"], []).append(a)
+        by_image = annotations_by_image(data)
         for j in pick:
             img = data["images"][j]
             name = f"{prefix}__{img['file_name'].replace('/', '__')}"
@@ -138,8 +134,5 @@ def compose(reference: Path, synthetic: list[Path], out: Path, include_real: boo
         shutil.rmtree(tmp)
         raise UserError(f"the composed split fails validation, nothing written: {check.errors[0]}"
                         + (f" (and {len(check.errors) - 1} more)" if len(check.errors) > 1 else ""))
-    if out.exists():
-        out.rmdir()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp.rename(out)
+    commit_partial(tmp, out)
     return rep

@@ -27,7 +27,7 @@ from render.errors import UserError
 from render.geometry.mesh import build_part_mesh
 from render.postprocess import compute_instances
 from render.sampling import sample_frame_spec
-from render.spec import dumps, write_atomic
+from render.spec import begin_partial, commit_partial, dumps, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -114,10 +114,7 @@ def render_frames(root: Path, specs: list[dict], quality: QualityPreset, report:
 
 def assemble_split(root: Path, recipe: SceneRecipe, specs: list[dict], quality: QualityPreset,
                    report: RunReport, info: dict) -> Path:
-    split = root / "train"
-    tmp = root / "train.partial"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
+    tmp = begin_partial(root / "train")
     coco = CocoBuilder(recipe.categories)
     for spec in tqdm(specs, desc="annotate", unit="frame"):
         name = frame_name(spec["frame_index"])
@@ -141,9 +138,7 @@ def assemble_split(root: Path, recipe: SceneRecipe, specs: list[dict], quality: 
             report.instances[inst.category] += 1
         report.images_with_defects += bool(instances)
     coco.write(tmp, info)
-    shutil.rmtree(split, ignore_errors=True)
-    os.replace(tmp, split)
-    return split
+    return commit_partial(tmp, root / "train")
 
 
 def render_dataset(recipe: SceneRecipe, quality: QualityPreset, n: int, out: Path, seed: int,

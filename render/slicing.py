@@ -7,7 +7,6 @@ memory holds one image and its masks, never the whole dataset's.
 """
 
 import json
-import shutil
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,8 +17,9 @@ from pycocotools import mask as mask_util
 from tqdm import tqdm
 
 from render import seeding
-from render.coco import ANNOTATION_FILE, StreamingCocoWriter, encode_instance, segmentation_to_rle
+from render.coco import ANNOTATION_FILE, StreamingCocoWriter, annotations_by_image, encode_instance, segmentation_to_rle
 from render.errors import UserError
+from render.spec import begin_partial, commit_partial
 
 
 @dataclass
@@ -67,13 +67,8 @@ def slice_split(split_dir: Path, out_dir: Path, tile: int, overlap: float = 0.2,
     if out_dir.exists() and not out_dir.is_dir():
         raise UserError(f"--out is a file: {out_dir}")
     data = load_split(split_dir)
-    by_image: dict[int, list] = {}
-    for a in data["annotations"]:
-        by_image.setdefault(a["image_id"], []).append(a)
-
-    tmp = out_dir.with_name(out_dir.name + ".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
+    by_image = annotations_by_image(data)
+    tmp = begin_partial(out_dir)
     writer = StreamingCocoWriter(tmp, data["categories"],
                                  {"description": f"tiles {tile}px, overlap {overlap} of {split_dir}"})
     rep = SliceReport()
@@ -124,8 +119,7 @@ def slice_split(split_dir: Path, out_dir: Path, tile: int, overlap: float = 0.2,
                                            "source_id": a["id"]})
                     rep.fragments += 1
     writer.close()
-    shutil.rmtree(out_dir, ignore_errors=True)
-    tmp.rename(out_dir)
+    commit_partial(tmp, out_dir)
     return rep
 
 

@@ -10,6 +10,7 @@ world, ground, camera, categories (defect category name -> COCO category id).
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 from render.errors import UserError
@@ -31,6 +32,23 @@ def write_atomic(path: Path, text: str) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
+
+
+def begin_partial(out: Path) -> Path:
+    """A fresh `<out>.partial` directory to build an output in, before commit_partial."""
+    tmp = Path(out).with_name(Path(out).name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    return tmp
+
+
+def commit_partial(tmp: Path, out: Path) -> Path:
+    """Replace `out` with the finished partial directory in one rename."""
+    out = Path(out)
+    shutil.rmtree(out, ignore_errors=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(tmp, out)
+    return out
 
 
 def write_spec(path: Path, spec: dict) -> None:

@@ -54,18 +54,10 @@ def expected_mask(defect):
     return dfx.FOOTPRINT[defect["type"]](defect, uv).reshape(RES, RES)
 
 
-@pytest.fixture(scope="module")
-def rendered(tmp_path_factory):
-    """One Blender process renders: the known scene, the same without defects, two sampled frames."""
-    root = tmp_path_factory.mktemp("frames")
-    spec = known_spec()
-    clean = copy.deepcopy(spec)
-    clean["defects"] = []
-    quality = load_quality("preview", resolution=(96, 96), samples=4)
-    recipe = load_scene(DATA / "tiny_scene.yaml")
-    sampled = [sample_frame_spec(recipe, quality, 3, i) for i in (1, 2)]
+def render_and_read(root, named_specs) -> dict:
+    """Render {name: spec} in one Blender process; read back rgb, ids, object ids and spec."""
     dirs = {}
-    for name, s in [("known", spec), ("clean", clean), ("s1", sampled[0]), ("s2", sampled[1])]:
+    for name, s in named_specs.items():
         dirs[name] = root / name
         prepare_frame(dirs[name], s)
     launcher.run_batch(list(dirs.values()), root / "render.log", lambda ev: None)
@@ -76,6 +68,19 @@ def rendered(tmp_path_factory):
         out[name] = {"rgb": cv2.imread(str(d / "rgb.png")).astype(np.float32), "ids": ids, "obj": obj,
                      "spec": json.loads((d / "spec.json").read_text())}
     return out
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    """One Blender process renders: the known scene, the same without defects, two sampled frames."""
+    root = tmp_path_factory.mktemp("frames")
+    spec = known_spec()
+    clean = copy.deepcopy(spec)
+    clean["defects"] = []
+    quality = load_quality("preview", resolution=(96, 96), samples=4)
+    recipe = load_scene(DATA / "tiny_scene.yaml")
+    sampled = [sample_frame_spec(recipe, quality, 3, i) for i in (1, 2)]
+    return render_and_read(root, {"known": spec, "clean": clean, "s1": sampled[0], "s2": sampled[1]})
 
 
 def iou(a, b):
@@ -169,23 +174,13 @@ NEW_DEFECTS = {
 @pytest.fixture(scope="module")
 def rendered_types(tmp_path_factory):
     """Each new defect type alone on the known plate, and the same frame without it."""
-    root = tmp_path_factory.mktemp("types")
-    dirs = {}
+    specs = {}
     for name, d in NEW_DEFECTS.items():
-        spec = known_spec()
-        spec["defects"] = [{"id": 1, "category": name, **d}]
-        clean = copy.deepcopy(spec)
-        clean["defects"] = []
-        for tag, s in ((name, spec), (name + "_clean", clean)):
-            dirs[tag] = root / tag
-            prepare_frame(dirs[tag], s)
-    launcher.run_batch(list(dirs.values()), root / "render.log", lambda ev: None)
-    out = {}
-    for tag, d in dirs.items():
-        manifest = json.loads((d / "manifest.json").read_text())
-        ids, obj = read_id_passes(d / "ids.exr", manifest["id_channels"])
-        out[tag] = {"rgb": cv2.imread(str(d / "rgb.png")).astype(np.float32), "ids": ids, "obj": obj}
-    return out
+        specs[name] = known_spec()
+        specs[name]["defects"] = [{"id": 1, "category": name, **d}]
+        specs[name + "_clean"] = known_spec()
+        specs[name + "_clean"]["defects"] = []
+    return render_and_read(tmp_path_factory.mktemp("types"), specs)
 
 
 @pytest.mark.parametrize("kind", sorted(NEW_DEFECTS))

@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 from pycocotools import mask as mask_util
 
-from render.coco import segmentation_to_rle
+from render.coco import annotations_by_image, segmentation_to_rle
 from render.errors import UserError
 from render.slicing import load_split
 
@@ -32,9 +32,7 @@ def load_samples(split_dir: Path, category_names: list[str], max_side: int | Non
     if unknown:
         raise UserError(f"{split_dir}: categories {unknown} are not among the evaluation's {category_names}")
     to_label = {cid: category_names.index(n) + 1 for cid, n in names.items()}
-    by_image: dict[int, list] = {}
-    for a in data["annotations"]:
-        by_image.setdefault(a["image_id"], []).append(a)
+    by_image = annotations_by_image(data)
     out = []
     for img in data["images"]:
         image = cv2.imread(str(split_dir / img["file_name"]), cv2.IMREAD_COLOR)
