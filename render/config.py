@@ -220,6 +220,8 @@ class CameraRecipe(Strict):
     fill: _range(0.1, 10) = (0.7, 1.8)  # part bounding diameter / frame size (>1: close-up)
     jitter: _range(0, 1) = (0.0, 0.15)  # look-at offset, fraction of the part size
     exposure: _range(-10, 10) = (-0.5, 0.5)  # EV
+    roll: _range(-360, 360) = (0, 360)  # degrees of rotation about the line of sight
+    grayscale: bool = False  # a mono camera: images are written as grey
 
 
 class SceneRecipe(Strict):

@@ -124,10 +124,14 @@ def assemble_split(root: Path, recipe: SceneRecipe, specs: list[dict], quality: 
         image = cv2.imread(str(frame_dir / "rgb.png"))
         h, w = image.shape[:2]
         file_name = f"{name}.png"
-        try:
-            os.link(frame_dir / "rgb.png", tmp / file_name)
-        except OSError:
-            shutil.copyfile(frame_dir / "rgb.png", tmp / file_name)
+        if spec["camera"].get("grayscale"):  # a mono camera: grey in all three channels
+            gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+            cv2.imwrite(str(tmp / file_name), cv2.merge([gray, gray, gray]))
+        else:
+            try:
+                os.link(frame_dir / "rgb.png", tmp / file_name)
+            except OSError:
+                shutil.copyfile(frame_dir / "rgb.png", tmp / file_name)
         image_id = coco.add_image(file_name, w, h)
         for inst in instances:
             enc = encode_instance(inst.mask, quality.annotation)

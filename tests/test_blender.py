@@ -38,7 +38,8 @@ def known_spec():
     top = PLATE["thickness"]
     spec.update(part=PLATE, defects=[DENT, SCRATCH])
     spec["camera"].update(location=[0.0, 0.0, top + DISTANCE], look_at=[0.0, 0.0, top], focal_length=FOCAL,
-                          sensor_width=SENSOR, exposure=0.0, clip_start=1.0, clip_end=1000.0)
+                          sensor_width=SENSOR, exposure=0.0, clip_start=1.0, clip_end=1000.0, up=[0.0, 1.0, 0.0],
+                          roll=0.0, grayscale=False)
     spec["lights"] = [{"type": "area", "location": [-60.0, -40.0, 120.0], "look_at": [0.0, 0.0, top],
                        "size": 80.0, "power": 0.8 * np.pi * 0.08**2, "color": [1.0, 1.0, 1.0]}]
     spec["material"].update(roughness=0.3, brushing=0.0, grain=0.05)

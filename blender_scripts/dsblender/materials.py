@@ -66,10 +66,18 @@ def build_metal_material() -> bpy.types.Material:
     keep.operation = "SUBTRACT"
     keep.inputs[0].default_value = 1.0
     _link(t, darken.outputs["Fac"], keep.inputs[1])
-    tint = n.new("ShaderNodeVectorMath")  # colour as a vector, scaled by 1 - darken
+    # machining streaks also vary the albedo: x (1 + streak * (noise - 0.5))
+    streak = n.new("ShaderNodeMapRange")
+    streak.name = "streaks"
+    _link(t, brush.outputs["Fac"], streak.inputs["Value"])
+    shade = n.new("ShaderNodeMath")
+    shade.operation = "MULTIPLY"
+    _link(t, keep.outputs["Value"], shade.inputs[0])
+    _link(t, streak.outputs["Result"], shade.inputs[1])
+    tint = n.new("ShaderNodeVectorMath")  # colour as a vector, scaled by (1 - darken) x streaks
     tint.name = "base_color"
     tint.operation = "SCALE"
-    _link(t, keep.outputs["Value"], tint.inputs["Scale"])
+    _link(t, shade.outputs["Value"], tint.inputs["Scale"])
     _link(t, tint.outputs["Vector"], bsdf.inputs["Base Color"])
     rough_up = n.new("ShaderNodeMath")
     rough_up.operation = "MULTIPLY_ADD"
@@ -120,6 +128,9 @@ def update_metal_material(mat: bpy.types.Material, m: dict) -> None:
     mapping.inputs["Location"].default_value = m["texture_offset"]
     mapping.inputs["Rotation"].default_value = (0.0, 0.0, m["brush_angle"])
     n["bump_brush"].inputs["Strength"].default_value = 0.5 * m["brushing"]
+    s = n["streaks"].inputs  # noise 0.3..0.7 -> albedo factor 1 -/+ 0.5 brushing
+    s["From Min"].default_value, s["From Max"].default_value = 0.3, 0.7
+    s["To Min"].default_value, s["To Max"].default_value = 1 - 0.5 * m["brushing"], 1 + 0.5 * m["brushing"]
     n["bump_grain"].inputs["Strength"].default_value = 0.4 * m["grain"]
     r = n["roughness"].inputs
     spread = 0.3 * m["grain"] * m["roughness"]

@@ -2,7 +2,7 @@
 
 import bpy
 import numpy as np
-from mathutils import Vector
+from mathutils import Matrix, Quaternion, Vector
 
 from dsblender import MM
 from dsblender.materials import DARKEN_ATTRIBUTE, DEFECT_AOV
@@ -69,7 +69,17 @@ def build_camera() -> bpy.types.Object:
 
 
 def update_camera(cam: bpy.types.Object, c: dict) -> None:
-    _aim(cam, c["location"], c["look_at"])
+    """Look from location at look_at with `up` as the image's up direction, then roll."""
+    forward = (Vector(c["look_at"]) - Vector(c["location"])).normalized()
+    up = Vector(c["up"])
+    if abs(forward.dot(up.normalized())) > 0.999:  # looking along up: any perpendicular will do
+        up = Vector((1.0, 0.0, 0.0)) if abs(forward.x) < 0.9 else Vector((0.0, 1.0, 0.0))
+    right = forward.cross(up).normalized()
+    true_up = right.cross(forward)
+    rot = Matrix((right, true_up, -forward)).transposed()  # columns: camera x, y, z in the world
+    cam.location = Vector(c["location"]) * MM
+    cam.rotation_mode = "QUATERNION"
+    cam.rotation_quaternion = rot.to_quaternion() @ Quaternion((0.0, 0.0, 1.0), c["roll"])
     cam.data.lens = c["focal_length"]
     cam.data.sensor_width = c["sensor_width"]
     cam.data.sensor_fit = "AUTO"

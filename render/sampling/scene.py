@@ -60,11 +60,15 @@ def sample_camera(rng: np.random.Generator, recipe: SceneRecipe, part: dict, asp
     return {
         "location": (target + distance * direction).tolist(),
         "look_at": target.tolist(),
+        # the image's up direction before roll: along the tile/plate's y axis, or the cylinder's axis
+        "up": [0.0, 1.0, 0.0] if parts.faces_up(part) else [0.0, 0.0, 1.0],
         "focal_length": focal,
         "sensor_width": sensor,
         "azimuth": azimuth,
         "fill": fill,
         "exposure": uniform(rng, c.exposure),
+        "roll": math.radians(uniform(rng, c.roll)),
+        "grayscale": c.grayscale,
         "clip_start": max(0.1, distance - 2 * radius) * 0.5,
         "clip_end": distance + 4 * radius + 1000.0,
     }
