@@ -55,16 +55,28 @@ def _resolution(value: str | None):
 @click.option("--samples", type=int, default=None, help="Override the preset's Cycles samples per pixel.")
 @click.option("--blender", default=None, help="Render with this Blender binary instead of the bpy module.")
 @click.option("--threads", type=int, default=0, show_default=True, help="Cycles threads (0 = all cores).")
-def render(scene_path, n, out, seed, quality, resolution, samples, blender, threads):
-    """Render N frames of a scene into a COCO instance segmentation split."""
+@click.option("--shard", default=None,
+              help="i/k: render only frames i, i+k, i+2k, ... (no split is written); gather every shard's "
+                   "frames/ in one place and run again without --shard to assemble.")
+def render(scene_path, n, out, seed, quality, resolution, samples, blender, threads, shard):
+    """Render N frames of a scene into a COCO instance segmentation split.
+
+    Frames already rendered from the same spec are kept, so an interrupted run continues where
+    it stopped when started again with the same arguments.
+    """
     from render.config import DEFAULT_SCENE, load_quality, load_scene
-    from render.pipeline import check_written_split, render_dataset
+    from render.pipeline import check_written_split, parse_shard, render_dataset
 
     if n < 1:
         raise UserError(f"--n must be at least 1, got {n}")
+    shard_ik = parse_shard(shard)
     recipe = load_scene(scene_path or DEFAULT_SCENE)
     preset = load_quality(quality, resolution=_resolution(resolution), samples=samples)
-    split, report = render_dataset(recipe, preset, n, out, seed, blender=blender, threads=threads)
+    split, report = render_dataset(recipe, preset, n, out, seed, blender=blender, threads=threads, shard=shard_ik)
+    if split is None:
+        click.echo(f"shard {shard}: {report.frames} frames ready ({report.rendered} rendered now) in "
+                   f"{Path(out) / recipe.name / 'frames'}")
+        return
     check_written_split(split)
     r = report.to_dict()
     kept = sum(r["instances"].values())

@@ -11,7 +11,6 @@ assembled in a temporary directory and renamed into place, so it is never half-w
 
 import logging
 import os
-import shutil
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -126,12 +125,10 @@ def assemble_split(root: Path, recipe: SceneRecipe, specs: list[dict], quality: 
         file_name = f"{name}.png"
         if spec["camera"].get("grayscale"):  # a mono camera: grey in all three channels
             gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-            cv2.imwrite(str(tmp / file_name), cv2.merge([gray, gray, gray]))
-        else:
-            try:
-                os.link(frame_dir / "rgb.png", tmp / file_name)
-            except OSError:
-                shutil.copyfile(frame_dir / "rgb.png", tmp / file_name)
+            image = cv2.merge([gray, gray, gray])
+        # re-encoded, not copied: Blender's PNG carries render times, and the same spec must
+        # give the same bytes
+        cv2.imwrite(str(tmp / file_name), image, [cv2.IMWRITE_PNG_COMPRESSION, 3])
         image_id = coco.add_image(file_name, w, h)
         for inst in instances:
             enc = encode_instance(inst.mask, quality.annotation)
@@ -145,16 +142,42 @@ def assemble_split(root: Path, recipe: SceneRecipe, specs: list[dict], quality: 
     return commit_partial(tmp, root / "train")
 
 
+def parse_shard(text: str | None) -> tuple[int, int] | None:
+    """'i/k' (1 <= i <= k) -> (i, k)."""
+    if text is None:
+        return None
+    try:
+        i, k = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise UserError(f"--shard must look like 2/8 (this shard / number of shards), got '{text}'") from None
+    if not 1 <= i <= k:
+        raise UserError(f"--shard {text}: need 1 <= i <= k")
+    return i, k
+
+
 def render_dataset(recipe: SceneRecipe, quality: QualityPreset, n: int, out: Path, seed: int,
-                   blender: str | None = None, threads: int = 0) -> tuple[Path, RunReport]:
+                   blender: str | None = None, threads: int = 0,
+                   shard: tuple[int, int] | None = None) -> tuple[Path | None, RunReport]:
+    """Render frames 1..n and assemble the split.
+
+    With shard (i, k) only frames whose index is i modulo k (1-based) are rendered and nothing
+    is assembled; once every shard's frame directories sit in one <out>/<scene>/frames, a run
+    without --shard renders nothing more and assembles the same split as a single run.
+    """
     if n < 1:
         raise UserError(f"number of frames must be at least 1, got {n}")
     out = Path(out)
     check_output_dir(out)
     root = out / recipe.name
-    report = RunReport(frames=n)
     t0 = time.perf_counter()
     specs = [sample_frame_spec(recipe, quality, seed, i) for i in range(1, n + 1)]
+    if shard is not None:
+        i, k = shard
+        mine = [s for s in specs if (s["frame_index"] - 1) % k == i - 1]
+        report = RunReport(frames=len(mine))
+        render_frames(root, mine, quality, report, blender, threads)
+        return None, report
+    report = RunReport(frames=n)
     render_frames(root, specs, quality, report, blender, threads)
     t1 = time.perf_counter()
     info = {"description": f"defectsynth scene '{recipe.name}'", "root_seed": seed, "frames": n}

@@ -23,6 +23,11 @@ def setup_scene(threads: int = 0) -> bpy.types.Scene:
         scene.render.threads = threads
     scene.render.resolution_percentage = 100
     scene.render.use_file_extension = False
+    # no stamp metadata (date, render time...) in the files; Cycles still adds its timings to
+    # PNGs, so the dataset images are re-encoded on the Python side
+    for prop in dir(scene.render):
+        if prop.startswith("use_stamp"):
+            setattr(scene.render, prop, False)
     scene.render.film_transparent = False
     scene.cycles.denoiser = "OPENIMAGEDENOISE"
     vl = scene.view_layers[0]
