@@ -48,7 +48,10 @@ class FrameRenderer:
         self.metal = materials.build_metal_material()
         self.id_material = materials.build_id_material()
         self.ground_mat = materials.build_ground_material()
-        self.scene.world = materials.build_world()
+        self.studio = materials.build_studio_material()
+        self.dome = objects.build_dome(self.studio)
+        self.scene.world = bpy.data.worlds.new("black")  # the dome is the surroundings
+        self.scene.world.color = (0.0, 0.0, 0.0)
         self.ground = objects.build_ground(self.ground_mat)
         self.camera = objects.build_camera()
         self.part = None
@@ -58,7 +61,7 @@ class FrameRenderer:
         self.part = objects.build_part(mesh_npz, self.part, self.metal)
         materials.update_metal_material(self.metal, spec["material"])
         materials.update_ground_material(self.ground_mat, spec["ground"])
-        materials.update_world(self.scene.world, spec["world"])
+        materials.update_studio(self.studio, spec["world"])
         objects.update_camera(self.camera, spec["camera"])
         self.lights = objects.update_lights(self.lights, spec["lights"])
 

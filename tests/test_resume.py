@@ -9,7 +9,6 @@ import sys
 import time
 
 import pytest
-
 from conftest import DATA, ROOT
 
 pytestmark = pytest.mark.blender

@@ -150,17 +150,25 @@ def update_ground_material(mat: bpy.types.Material, g: dict) -> None:
     bsdf.inputs["Roughness"].default_value = g["roughness"]
 
 
-def build_world() -> bpy.types.World:
-    """Studio gradient: dark floor, bright ceiling, seen by the metal in reflections."""
-    world = bpy.data.worlds.new("studio")
-    world.use_nodes = True
-    t = world.node_tree
+def build_studio_material() -> bpy.types.Material:
+    """Studio gradient on an emissive dome: dark floor, bright ceiling, seen by the metal.
+
+    A dome rather than the world shader: Cycles re-syncs the whole background when a world
+    value changes (~0.85 s a frame here, even with world importance sampling off), while a
+    changed material value costs ~0.02 s. Not sampled as a light, like a world without MIS.
+    """
+    mat = bpy.data.materials.new("studio")
+    mat.use_nodes = True
+    mat.cycles.emission_sampling = "NONE"
+    t = mat.node_tree
     n = t.nodes
     n.clear()
-    out = n.new("ShaderNodeOutputWorld")
-    bg = n.new("ShaderNodeBackground")
-    bg.name = "background"
+    out = n.new("ShaderNodeOutputMaterial")
+    emit = n.new("ShaderNodeEmission")
+    emit.name = "emission"
     coord = n.new("ShaderNodeTexCoord")
+    norm = n.new("ShaderNodeVectorMath")
+    norm.operation = "NORMALIZE"
     sep = n.new("ShaderNodeSeparateXYZ")
     ramp = n.new("ShaderNodeValToRGB")
     ramp.color_ramp.elements[0].position = 0.35
@@ -169,13 +177,14 @@ def build_world() -> bpy.types.World:
     ramp.color_ramp.elements[1].color = (1, 1, 1, 1)
     to01 = n.new("ShaderNodeMapRange")
     to01.inputs["From Min"].default_value = -1.0
-    _link(t, coord.outputs["Generated"], sep.inputs["Vector"])
+    _link(t, coord.outputs["Object"], norm.inputs[0])
+    _link(t, norm.outputs["Vector"], sep.inputs["Vector"])
     _link(t, sep.outputs["Z"], to01.inputs["Value"])
     _link(t, to01.outputs["Result"], ramp.inputs["Fac"])
-    _link(t, ramp.outputs["Color"], bg.inputs["Color"])
-    _link(t, bg.outputs["Background"], out.inputs["Surface"])
-    return world
+    _link(t, ramp.outputs["Color"], emit.inputs["Color"])
+    _link(t, emit.outputs["Emission"], out.inputs["Surface"])
+    return mat
 
 
-def update_world(world: bpy.types.World, w: dict) -> None:
-    world.node_tree.nodes["background"].inputs["Strength"].default_value = w["strength"]
+def update_studio(mat: bpy.types.Material, w: dict) -> None:
+    mat.node_tree.nodes["emission"].inputs["Strength"].default_value = w["strength"]

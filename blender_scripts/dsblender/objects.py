@@ -44,9 +44,29 @@ def build_part(mesh_npz: str, obj: bpy.types.Object | None, material: bpy.types.
     return obj
 
 
+DOME_RADIUS = 8.0  # metres: around everything, beyond the ground's edge
+
+
+def build_dome(material: bpy.types.Material) -> bpy.types.Object:
+    """An inward-facing sphere that carries the studio gradient (see build_studio_material)."""
+    import bmesh
+
+    me = bpy.data.meshes.new("dome")
+    bm = bmesh.new()
+    bmesh.ops.create_uvsphere(bm, u_segments=48, v_segments=24, radius=DOME_RADIUS)
+    bmesh.ops.reverse_faces(bm, faces=bm.faces)
+    bm.to_mesh(me)
+    bm.free()
+    me.shade_smooth()
+    me.materials.append(material)
+    obj = bpy.data.objects.new("dome", me)
+    bpy.context.scene.collection.objects.link(obj)
+    return obj
+
+
 def build_ground(material: bpy.types.Material) -> bpy.types.Object:
     me = bpy.data.meshes.new("ground")
-    s = 5.0  # metres: far beyond any frame
+    s = 5.0  # metres: far beyond any frame, inside the dome
     me.from_pydata([(-s, -s, 0), (s, -s, 0), (s, s, 0), (-s, s, 0)], [], [(0, 1, 2, 3)])
     me.materials.append(material)
     obj = bpy.data.objects.new("ground", me)

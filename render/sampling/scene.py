@@ -70,7 +70,7 @@ def sample_camera(rng: np.random.Generator, recipe: SceneRecipe, part: dict, asp
         "roll": math.radians(uniform(rng, c.roll)),
         "grayscale": c.grayscale,
         "clip_start": max(0.1, distance - 2 * radius) * 0.5,
-        "clip_end": distance + 4 * radius + 1000.0,
+        "clip_end": 20000.0,  # beyond the studio dome (8 m)
     }
 
 
