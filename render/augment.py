@@ -16,9 +16,8 @@ from pycocotools import mask as mask_util
 from tqdm import tqdm
 
 from render import seeding
-from render.coco import ANNOTATION_FILE, annotations_by_image, encode_instance, segmentation_to_rle
+from render.coco import ANNOTATION_FILE, annotations_by_image, encode_instance, load_split, segmentation_to_rle
 from render.errors import UserError
-from render.slicing import load_split
 from render.spec import begin_partial, commit_partial, dumps, write_atomic
 
 

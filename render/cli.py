@@ -193,8 +193,8 @@ def augment(split_dir, method, out, n_images, seed, per_image, scale, max_factor
 @click.option("--with-originals", is_flag=True, help="Show each plain image beside its overlay.")
 def preview(split_dir, out, n, cols, side, with_originals):
     """Contact sheet of a split: images with coloured masks, boxes and category labels."""
+    from render.coco import load_split
     from render.overlay import overlay_split
-    from render.slicing import load_split
 
     load_split(split_dir)  # one clear error for a path that is not a split
     click.echo(f"wrote {overlay_split(split_dir, out, n, cols, side, with_originals)}")

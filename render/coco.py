@@ -9,9 +9,20 @@ import cv2
 import numpy as np
 from pycocotools import mask as mask_util
 
+from render.errors import UserError
 from render.spec import dumps, write_atomic
 
 ANNOTATION_FILE = "_annotations.coco.json"
+
+
+def load_split(split_dir: Path) -> dict:
+    path = Path(split_dir) / ANNOTATION_FILE
+    if not path.is_file():
+        raise UserError(f"not a COCO split: {path} not found")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise UserError(f"{path}: not valid JSON ({e})") from None
 
 
 def annotations_by_image(data: dict) -> dict[int, list[dict]]:

@@ -15,9 +15,8 @@ import numpy as np
 import yaml
 
 from render import seeding
-from render.coco import ANNOTATION_FILE, annotations_by_image
+from render.coco import ANNOTATION_FILE, annotations_by_image, load_split
 from render.errors import UserError
-from render.slicing import load_split
 from render.spec import begin_partial, commit_partial, dumps, write_atomic
 
 

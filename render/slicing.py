@@ -6,7 +6,6 @@ shapely instead, which is not exact for masks and needs polygons). Streams image
 memory holds one image and its masks, never the whole dataset's.
 """
 
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +16,13 @@ from pycocotools import mask as mask_util
 from tqdm import tqdm
 
 from render import seeding
-from render.coco import ANNOTATION_FILE, StreamingCocoWriter, annotations_by_image, encode_instance, segmentation_to_rle
+from render.coco import (
+    StreamingCocoWriter,
+    annotations_by_image,
+    encode_instance,
+    load_split,
+    segmentation_to_rle,
+)
 from render.errors import UserError
 from render.spec import begin_partial, commit_partial
 
@@ -40,16 +45,6 @@ def tile_origins(length: int, tile: int, overlap: float) -> list[int]:
     if starts[-1] != length - tile:
         starts.append(length - tile)
     return starts
-
-
-def load_split(split_dir: Path) -> dict:
-    path = Path(split_dir) / ANNOTATION_FILE
-    if not path.is_file():
-        raise UserError(f"not a COCO split: {path} not found")
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise UserError(f"{path}: not valid JSON ({e})") from None
 
 
 def slice_split(split_dir: Path, out_dir: Path, tile: int, overlap: float = 0.2, min_area: int = 16,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from render.slicing import load_split
+from render.coco import load_split
 
 PERCENTILES = (0, 10, 50, 90, 100)
 

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from render.coco import ANNOTATION_FILE
-from render.slicing import load_split
+from render.coco import ANNOTATION_FILE, load_split
 from render.spec import dumps, write_atomic
 
 

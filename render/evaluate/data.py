@@ -7,9 +7,8 @@ import cv2
 import numpy as np
 from pycocotools import mask as mask_util
 
-from render.coco import annotations_by_image, segmentation_to_rle
+from render.coco import annotations_by_image, load_split, segmentation_to_rle
 from render.errors import UserError
-from render.slicing import load_split
 
 
 @dataclass

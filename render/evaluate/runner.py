@@ -7,12 +7,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from render.coco import encode_instance
+from render.coco import encode_instance, load_split
 from render.errors import UserError
 from render.evaluate.data import load_samples
 from render.evaluate.metrics import evaluate_predictions
 from render.overlay import draw_overlay
-from render.slicing import load_split
 from render.spec import dumps, write_atomic
 
 
