@@ -42,10 +42,10 @@ def evaluate(train_splits: list[Path], val_split: Path, out: Path, model: str = 
     val_data = load_split(val_split)
     names = [c["name"] for c in val_data["categories"]]
     t0 = time.perf_counter()
-    train = [smp for s in train_splits for smp in load_samples(s, names, max_side=2 * size)]
+    train = [smp for s in train_splits for smp in load_samples(s, names, max_side=8 * size)]
     if not any(len(s.labels) for s in train):
         raise UserError("the train splits hold no annotation to learn from")
-    val = load_samples(val_split, names, max_side=2 * size)
+    val = load_samples(val_split, names, max_side=8 * size)
 
     def progress(it, loss):
         log(f"iter {it}/{iters} loss {loss:.4f}")
