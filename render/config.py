@@ -19,10 +19,10 @@ CONFIGS_DIR = PROJECT_ROOT / "configs"
 DEFAULT_SCENE = SCENES_DIR / "metal_parts.yaml"
 
 
-def _range(lo: float, hi: float):
-    """A `[low, high]` pair with lo <= low <= high <= hi."""
+def _range(lo: float, hi: float, kind: type = float):
+    """A `[low, high]` pair of `kind` with lo <= low <= high <= hi."""
 
-    def check(v: tuple[float, float]) -> tuple[float, float]:
+    def check(v):
         a, b = v
         if a > b:
             raise ValueError(f"low {a} is above high {b}")
@@ -30,17 +30,11 @@ def _range(lo: float, hi: float):
             raise ValueError(f"must lie within [{lo}, {hi}], got [{a}, {b}]")
         return v
 
-    return Annotated[tuple[float, float], AfterValidator(check)]
+    return Annotated[tuple[kind, kind], AfterValidator(check)]
 
 
 def _int_range(lo: int, hi: int):
-    def check(v: tuple[int, int]) -> tuple[int, int]:
-        a, b = v
-        if a > b or a < lo or b > hi:
-            raise ValueError(f"must be [low, high] with {lo} <= low <= high <= {hi}, got [{a}, {b}]")
-        return v
-
-    return Annotated[tuple[int, int], AfterValidator(check)]
+    return _range(lo, hi, int)
 
 
 class Strict(BaseModel):

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 from pycocotools import mask as mask_util
 
-from render.coco import annotations_by_image, segmentation_to_rle
+from render.coco import annotations_by_image, load_split, segmentation_to_rle
 
 PALETTE = [(255, 64, 64), (64, 200, 255), (255, 200, 0), (120, 255, 120), (255, 120, 255), (0, 160, 255)]
 
@@ -34,9 +34,7 @@ def overlay_split(split_dir: Path, out_path: Path, n: int = 24, cols: int = 6, s
 
     with_originals puts each plain image beside its overlay (to judge what a mask covers).
     """
-    import json
-
-    data = json.loads((Path(split_dir) / "_annotations.coco.json").read_text(encoding="utf-8"))
+    data = load_split(split_dir)
     names = {c["id"]: c["name"] for c in data["categories"]}
     by_img = annotations_by_image(data)
     images = data["images"]

@@ -9,7 +9,6 @@ A frame whose manifest exists and whose spec is unchanged is not rendered again.
 assembled in a temporary directory and renamed into place, so it is never half-written.
 """
 
-import logging
 import os
 import time
 from collections import Counter
@@ -27,8 +26,6 @@ from render.geometry.mesh import build_part_mesh
 from render.postprocess import compute_instances
 from render.sampling import sample_frame_spec
 from render.spec import begin_partial, commit_partial, dumps, write_atomic
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -118,9 +115,9 @@ def assemble_split(root: Path, recipe: SceneRecipe, specs: list[dict], quality: 
     for spec in tqdm(specs, desc="annotate", unit="frame"):
         name = frame_name(spec["frame_index"])
         frame_dir = root / "frames" / name
-        instances, dropped = compute_instances(frame_dir, quality.min_area, quality.min_contrast)
-        report.dropped.update(dropped)
         image = cv2.imread(str(frame_dir / "rgb.png"))
+        instances, dropped = compute_instances(frame_dir, image, quality.min_area, quality.min_contrast)
+        report.dropped.update(dropped)
         h, w = image.shape[:2]
         file_name = f"{name}.png"
         if spec["camera"].get("grayscale"):  # a mono camera: grey in all three channels

@@ -55,12 +55,14 @@ def compute_contrast(gray: np.ndarray, mask: np.ndarray) -> float:
     return float(np.percentile(diff, 90))
 
 
-def compute_instances(frame_dir: Path, min_area: int, min_contrast: float) -> tuple[list[Instance], Counter]:
+def compute_instances(frame_dir: Path, image: np.ndarray, min_area: int,
+                      min_contrast: float) -> tuple[list[Instance], Counter]:
+    """Masks of the frame's visible instances; image is its rendered BGR image (rgb.png)."""
     frame_dir = Path(frame_dir)
     manifest = json.loads((frame_dir / "manifest.json").read_text(encoding="utf-8"))
     defect, obj = read_id_passes(frame_dir / manifest["files"]["ids"], manifest["id_channels"])
     on_part = obj == manifest["part_pass_index"]
-    gray = cv2.cvtColor(cv2.imread(str(frame_dir / manifest["files"]["rgb"])), cv2.COLOR_BGR2GRAY)
+    gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     kept, dropped = [], Counter()
     for inst in manifest["instances"]:
         mask = (defect == inst["id"]) & on_part

@@ -1,6 +1,5 @@
 """A random subset of a split's images (and their annotations), images symlinked."""
 
-import json
 import os
 from pathlib import Path
 
@@ -30,4 +29,4 @@ def subset_split(src: Path, dst: Path, n: int, seed: int | None = 0) -> Path:
 
 
 def image_count(split: Path) -> int:
-    return len(json.loads((Path(split) / ANNOTATION_FILE).read_text())["images"])
+    return len(load_split(split)["images"])
