@@ -8,6 +8,8 @@ OUT ?= out
 SCENE ?= scenes/metal_parts.yaml
 SEED ?= 0
 QUALITY ?= preview
+WORKERS ?= 0
+DEVICE ?= cpu
 
 .PHONY: install render test lint bench mmdet-check clean
 
@@ -20,7 +22,8 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 render: install
-	$(BIN)/defectsynth render --scene $(SCENE) --n $(N) --out $(OUT) --seed $(SEED) --quality $(QUALITY)
+	$(BIN)/defectsynth render --scene $(SCENE) --n $(N) --out $(OUT) --seed $(SEED) --quality $(QUALITY) \
+		--workers $(WORKERS) --device $(DEVICE)
 
 test: install
 	$(BIN)/pytest -q -p no:cacheprovider

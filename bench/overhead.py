@@ -14,6 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from render.cluster import Workers
 from render.config import DEFAULT_SCENE, load_quality, load_scene
 from render.pipeline import render_dataset
 
@@ -27,7 +28,7 @@ def main() -> None:
     recipe, quality = load_scene(DEFAULT_SCENE), load_quality(a.quality)
     with tempfile.TemporaryDirectory() as tmp:
         t = time.perf_counter()
-        split, report = render_dataset(recipe, quality, a.n, Path(tmp), a.seed)
+        split, report = render_dataset(recipe, quality, a.n, Path(tmp), a.seed, workers=Workers(workers=1))
         wall = time.perf_counter() - t
         manifests = sorted((Path(tmp) / recipe.name / "frames").glob("*/manifest.json"))
         frames = [json.loads(m.read_text()) for m in manifests]

@@ -13,6 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from render.cluster import Workers
 from render.config import SCENES_DIR, load_quality, load_scene
 from render.pipeline import render_dataset
 
@@ -28,7 +29,7 @@ def main() -> None:
         recipe = load_scene(path)
         with tempfile.TemporaryDirectory() as tmp:
             t = time.perf_counter()
-            render_dataset(recipe, quality, a.n, Path(tmp), seed=0)
+            render_dataset(recipe, quality, a.n, Path(tmp), seed=0, workers=Workers(workers=1))
             wall = time.perf_counter() - t
             frames = [json.loads(m.read_text())["timing_s"]
                       for m in (Path(tmp) / recipe.name / "frames").glob("*/manifest.json")]

@@ -42,9 +42,10 @@ def _write_json_atomic(path: str, obj: dict) -> None:
 class FrameRenderer:
     """Holds the scene that all frames of a batch share."""
 
-    def __init__(self, threads: int = 0):
+    def __init__(self, threads: int = 0, device: str = "cpu"):
         bpy.ops.wm.read_factory_settings(use_empty=True)
         self.scene = passes.setup_scene(threads)
+        self.device = passes.select_device(self.scene, device)
         self.metal = materials.build_metal_material()
         self.id_material = materials.build_id_material()
         self.ground_mat = materials.build_ground_material()
@@ -75,6 +76,7 @@ class FrameRenderer:
             spec = json.load(f)
         if spec.get("schema_version") != SCHEMA_VERSION:
             raise RuntimeError(f"{frame_dir}: spec schema_version {spec.get('schema_version')} != {SCHEMA_VERSION}")
+        _crash_for_tests(frame_dir, spec)
         t0 = time.perf_counter()
         self.build(spec, os.path.join(frame_dir, "mesh.npz"))
         build_s = time.perf_counter() - t0
@@ -98,9 +100,38 @@ class FrameRenderer:
             "instances": [{"id": d["id"], "category": d["category"], "type": d["type"]} for d in spec["defects"]],
             "timing_s": {"build": build_s, "render_image": rgb_s, "render_ids": ids_s},
             "blender": bpy.app.version_string,
+            "device": self.device,
         }
         _write_json_atomic(os.path.join(frame_dir, "manifest.json"), manifest)
         return manifest
+
+
+def _max_rss_mb() -> float:
+    try:
+        import resource
+    except ImportError:  # Windows
+        return 0.0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def _crash_for_tests(frame_dir: str, spec: dict) -> None:
+    """Failure injection for the retry tests: DEFECTSYNTH_TEST_CRASH_FRAMES=3,5:once,7:kill-parent-once.
+
+    N: Blender aborts on frame N every time; N:once only the first time; N:kill-parent-once kills
+    the process that started Blender (a Dask worker) the first time.
+    """
+    for item in filter(None, os.environ.get("DEFECTSYNTH_TEST_CRASH_FRAMES", "").split(",")):
+        index, _, mode = item.partition(":")
+        if int(index) != spec["frame_index"]:
+            continue
+        marker = os.path.join(frame_dir, "crashed_once")
+        if mode and os.path.exists(marker):
+            return
+        open(marker, "w").close()
+        if mode == "kill-parent-once":
+            os.kill(os.getppid(), 9)
+            time.sleep(5)  # SIGKILL follows through PDEATHSIG
+        os.abort()
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -109,6 +140,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--frames", nargs="*", default=[], help="frame directories to render")
     p.add_argument("--frames-file", help="text file with one frame directory per line")
     p.add_argument("--threads", type=int, default=0, help="Cycles threads (0 = all cores)")
+    p.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda", "optix", "hip", "oneapi", "metal"],
+                   help="Cycles device (auto = the best GPU backend with a device, else the CPU)")
     ns = p.parse_args(args)
     if ns.frames_file:
         with open(ns.frames_file, encoding="utf-8") as f:
@@ -121,15 +154,20 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main() -> None:
     ns = parse_args(sys.argv)
     t_start = time.perf_counter()
-    renderer = FrameRenderer(ns.threads)
-    _event(event="ready", setup_s=time.perf_counter() - t_start, blender=bpy.app.version_string)
+    try:
+        renderer = FrameRenderer(ns.threads, ns.device)
+    except passes.DeviceMissing as e:
+        _event(event="fatal", message=str(e))
+        sys.exit(3)
+    _event(event="ready", setup_s=time.perf_counter() - t_start, blender=bpy.app.version_string,
+           device=renderer.device)
     for frame_dir in ns.frames:
         if os.path.exists(os.path.join(frame_dir, "manifest.json")):
             _event(event="skipped", frame=frame_dir)
             continue
         m = renderer.render_frame(frame_dir)
         _event(event="done", frame=frame_dir, timing_s=m["timing_s"])
-    _event(event="finished", total_s=time.perf_counter() - t_start)
+    _event(event="finished", total_s=time.perf_counter() - t_start, max_rss_mb=_max_rss_mb())
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from render.errors import UserError
+from render.launcher import DEVICES
 
 
 class _Group(click.Group):
@@ -54,28 +55,57 @@ def _resolution(value: str | None):
 @click.option("--resolution", default=None, help="Override the preset's resolution, e.g. 1024x768.")
 @click.option("--samples", type=int, default=None, help="Override the preset's Cycles samples per pixel.")
 @click.option("--blender", default=None, help="Render with this Blender binary instead of the bpy module.")
-@click.option("--threads", type=int, default=0, show_default=True, help="Cycles threads (0 = all cores).")
+@click.option("--workers", type=int, default=0, show_default=True,
+              help="Local render workers, each with its own Blender (0 = chosen from the core count; 1 = no "
+                   "cluster). Ignored with --scheduler.")
+@click.option("--threads", type=int, default=0, show_default=True,
+              help="Cycles threads per worker (0 = cores / workers here, all cores on a remote worker).")
+@click.option("--scheduler", default=None,
+              help="Use a running Dask cluster, e.g. tcp://host:8786 or tls://host:8786 (workers need "
+                   "defectsynth installed and --out on a shared file system).")
+@click.option("--device", type=click.Choice(DEVICES), default="cpu", show_default=True,
+              help="Cycles device; auto picks the best GPU backend with a device, else the CPU.")
+@click.option("--retries", type=int, default=2, show_default=True,
+              help="Tries more for a frame that crashes Blender before it is reported as failed.")
 @click.option("--shard", default=None,
               help="i/k: render only frames i, i+k, i+2k, ... (no split is written); gather every shard's "
                    "frames/ in one place and run again without --shard to assemble.")
-def render(scene_path, n, out, seed, quality, resolution, samples, blender, threads, shard):
+@click.option("--prepare-only", is_flag=True,
+              help="Write the frame specs and meshes and <out>/<scene>/frames.txt for render nodes "
+                   "(blender -b ... -- --frames-file frames.txt); render nothing.")
+def render(scene_path, n, out, seed, quality, resolution, samples, blender, workers, threads, scheduler, device,
+           retries, shard, prepare_only):
     """Render N frames of a scene into a COCO instance segmentation split.
 
     Frames already rendered from the same spec are kept, so an interrupted run continues where
-    it stopped when started again with the same arguments.
+    it stopped when started again with the same arguments. Frames run on a local Dask cluster
+    (or --scheduler); the dataset's bytes do not depend on how many workers rendered it.
     """
+    from render.cluster import Workers
     from render.config import DEFAULT_SCENE, load_quality, load_scene
-    from render.pipeline import check_written_split, parse_shard, render_dataset
+    from render.pipeline import FramesFailed, check_written_split, parse_shard, render_dataset
 
     if n < 1:
         raise UserError(f"--n must be at least 1, got {n}")
+    if workers < 0 or threads < 0 or retries < 0:
+        raise UserError("--workers, --threads and --retries must be 0 or more")
     shard_ik = parse_shard(shard)
     recipe = load_scene(scene_path or DEFAULT_SCENE)
     preset = load_quality(quality, resolution=_resolution(resolution), samples=samples)
-    split, report = render_dataset(recipe, preset, n, out, seed, blender=blender, threads=threads, shard=shard_ik)
+    pool = Workers(scheduler=scheduler, workers=workers, threads=threads, retries=retries, device=device)
+    try:
+        split, report = render_dataset(recipe, preset, n, out, seed, blender=blender, workers=pool, shard=shard_ik,
+                                       prepare_only=prepare_only)
+    except FramesFailed as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(1)
+    root = Path(out) / recipe.name
+    if prepare_only:
+        click.echo(f"{report.frames} frames prepared in {root / 'frames'}; the ones to render are listed in "
+                   f"{root}/frames{'' if shard is None else '_' + shard.replace('/', 'of')}.txt")
+        return
     if split is None:
-        click.echo(f"shard {shard}: {report.frames} frames ready ({report.rendered} rendered now) in "
-                   f"{Path(out) / recipe.name / 'frames'}")
+        click.echo(f"shard {shard}: {report.frames} frames ready ({report.rendered} rendered now) in {root / 'frames'}")
         return
     check_written_split(split)
     r = report.to_dict()

@@ -18,7 +18,7 @@ from pathlib import Path
 import cv2
 from tqdm import tqdm
 
-from render import launcher
+from render.cluster import Workers, run_frames
 from render.coco import CocoBuilder, encode_instance
 from render.config import QualityPreset, SceneRecipe
 from render.errors import UserError
@@ -36,10 +36,36 @@ class RunReport:
     instances: Counter = field(default_factory=Counter)
     dropped: Counter = field(default_factory=Counter)
     timing_s: dict = field(default_factory=dict)
+    failed: dict = field(default_factory=dict)  # frame name -> last error
+    max_blender_rss_mb: float = 0.0
+    max_rss_mb: float = 0.0  # this process
+    workers: int | None = None
+    threads_per_worker: int | None = None
 
     def to_dict(self) -> dict:
         return {"frames": self.frames, "rendered": self.rendered, "images_with_defects": self.images_with_defects,
-                "instances": dict(self.instances), "dropped": dict(self.dropped), "timing_s": self.timing_s}
+                "instances": dict(self.instances), "dropped": dict(self.dropped), "failed": self.failed,
+                "workers": self.workers, "threads_per_worker": self.threads_per_worker,
+                "max_blender_rss_mb": self.max_blender_rss_mb, "max_rss_mb": self.max_rss_mb, "timing_s": self.timing_s}
+
+
+class FramesFailed(Exception):
+    """Some frames failed after their retries; the others are kept and nothing is assembled."""
+
+    def __init__(self, root: Path, report: RunReport):
+        self.report = report
+        names = ", ".join(list(report.failed)[:20]) + (" ..." if len(report.failed) > 20 else "")
+        super().__init__(f"{len(report.failed)} of {report.frames} frames failed after their retries: {names}. "
+                         f"The other frames are kept in {root / 'frames'}; see {root / 'report.json'} and the "
+                         f"logs in {root / 'logs'}, then run the same command again to retry only these.")
+
+
+def peak_rss_mb() -> float:
+    try:
+        import resource
+    except ImportError:  # Windows
+        return 0.0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 def frame_name(index: int) -> str:
@@ -76,36 +102,14 @@ def prepare_frame(frame_dir: Path, spec: dict) -> bool:
 
 
 def render_frames(root: Path, specs: list[dict], quality: QualityPreset, report: RunReport,
-                  blender: str | None, threads: int) -> None:
-    frames_dir, logs_dir = root / "frames", root / "logs"
-    logs_dir.mkdir(parents=True, exist_ok=True)
-    cycles_s = prep_s = 0.0
-    with tqdm(total=len(specs), desc="render", unit="frame") as bar:
-        for start in range(0, len(specs), quality.batch_size):
-            batch = specs[start:start + quality.batch_size]
-            t = time.perf_counter()
-            todo = []
-            for spec in batch:
-                d = frames_dir / frame_name(spec["frame_index"])
-                if prepare_frame(d, spec):
-                    todo.append(d)
-                else:
-                    bar.update(1)
-            prep_s += time.perf_counter() - t
-            if not todo:
-                continue
-
-            def on_event(ev: dict) -> None:
-                nonlocal cycles_s
-                if ev["event"] == "done":
-                    cycles_s += ev["timing_s"]["render_image"] + ev["timing_s"]["render_ids"]
-                    (Path(ev["frame"]) / "mesh.npz").unlink(missing_ok=True)
-                    report.rendered += 1
-                    bar.update(1)
-
-            launcher.run_batch(todo, logs_dir / f"batch_{start // quality.batch_size + 1:04d}.log", on_event,
-                               blender=blender, threads=threads)
-    report.timing_s.update({"prepare": prep_s, "cycles": cycles_s})
+                  blender: str | None, workers: Workers) -> None:
+    out = run_frames(root, specs, quality.batch_size, workers, blender=blender)
+    report.rendered += out.rendered
+    report.failed.update({frame_name(i): err for i, err in sorted(out.failed.items())})
+    report.timing_s.update({"render_frames": out.wall_s, "cycles": out.cycles_s, "prepare": out.prepare_s})
+    report.max_blender_rss_mb = out.max_blender_rss_mb
+    if out.workers_threads:
+        report.workers, report.threads_per_worker = out.workers_threads
 
 
 def assemble_split(root: Path, recipe: SceneRecipe, specs: list[dict], quality: QualityPreset,
@@ -153,13 +157,16 @@ def parse_shard(text: str | None) -> tuple[int, int] | None:
 
 
 def render_dataset(recipe: SceneRecipe, quality: QualityPreset, n: int, out: Path, seed: int,
-                   blender: str | None = None, threads: int = 0,
-                   shard: tuple[int, int] | None = None) -> tuple[Path | None, RunReport]:
+                   blender: str | None = None, workers: Workers | None = None,
+                   shard: tuple[int, int] | None = None, prepare_only: bool = False) -> tuple[Path | None, RunReport]:
     """Render frames 1..n and assemble the split.
 
     With shard (i, k) only frames whose index is i modulo k (1-based) are rendered and nothing
     is assembled; once every shard's frame directories sit in one <out>/<scene>/frames, a run
     without --shard renders nothing more and assembles the same split as a single run.
+    prepare_only writes the frame directories (spec + mesh) and <root>/frames.txt for a render
+    node's `blender -b -P blender_scripts/render_frames.py -- --frames-file`, and renders nothing.
+    Raises FramesFailed (after writing report.json) when frames failed after their retries.
     """
     if n < 1:
         raise UserError(f"number of frames must be at least 1, got {n}")
@@ -170,17 +177,26 @@ def render_dataset(recipe: SceneRecipe, quality: QualityPreset, n: int, out: Pat
     specs = [sample_frame_spec(recipe, quality, seed, i) for i in range(1, n + 1)]
     if shard is not None:
         i, k = shard
-        mine = [s for s in specs if (s["frame_index"] - 1) % k == i - 1]
-        report = RunReport(frames=len(mine))
-        render_frames(root, mine, quality, report, blender, threads)
+        specs = [s for s in specs if (s["frame_index"] - 1) % k == i - 1]
+    report = RunReport(frames=len(specs))
+    if prepare_only:
+        todo = [root / "frames" / frame_name(s["frame_index"]) for s in tqdm(specs, desc="prepare", unit="frame")
+                if prepare_frame(root / "frames" / frame_name(s["frame_index"]), s)]
+        list_name = "frames.txt" if shard is None else f"frames_{shard[0]}of{shard[1]}.txt"
+        write_atomic(root / list_name, "".join(f"{d.resolve()}\n" for d in todo))
         return None, report
-    report = RunReport(frames=n)
-    render_frames(root, specs, quality, report, blender, threads)
+    render_frames(root, specs, quality, report, blender, workers or Workers())
+    if report.failed:
+        write_atomic(root / "report.json", dumps(report.to_dict()))
+        raise FramesFailed(root, report)
+    if shard is not None:
+        return None, report
     t1 = time.perf_counter()
     info = {"description": f"defectsynth scene '{recipe.name}'", "root_seed": seed, "frames": n}
     split = assemble_split(root, recipe, specs, quality, report, info)
     report.timing_s.update({"render_total": t1 - t0, "annotate": time.perf_counter() - t1,
                             "wall": time.perf_counter() - t0})
+    report.max_rss_mb = peak_rss_mb()
     write_atomic(root / "report.json", dumps(report.to_dict()))
     return split, report
 

@@ -1,4 +1,5 @@
-"""A killed run resumes to the same dataset; shards merge into the same dataset as one run."""
+"""The dataset's bytes do not depend on how it was rendered: killed and resumed, in shards, on
+several workers, with crashes and dead workers retried, or by a render node's Blender."""
 
 import json
 import os
@@ -21,9 +22,11 @@ def cmd(out, *extra):
             "--out", str(out), "--seed", "11", "--resolution", "64x64", "--samples", "2", *extra]
 
 
-def run(out, *extra):
-    res = subprocess.run(cmd(out, *extra), capture_output=True, text=True, cwd=ROOT, check=False)
-    assert res.returncode == 0, res.stderr[-2000:]
+def run(out, *extra, env=None, expect=0):
+    res = subprocess.run(cmd(out, *extra), capture_output=True, text=True, cwd=ROOT, check=False,
+                         env=None if env is None else {**os.environ, **env})
+    assert res.returncode == expect, res.stderr[-2000:]
+    return res
 
 
 def dataset(out) -> dict[str, bytes]:
@@ -34,7 +37,7 @@ def dataset(out) -> dict[str, bytes]:
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
     out = tmp_path_factory.mktemp("uninterrupted")
-    run(out)
+    run(out, "--workers", "1")
     return dataset(out)
 
 
@@ -68,3 +71,71 @@ def test_two_shards_merge_into_the_same_dataset(tmp_path, reference):
     run(a)
     assert json.loads((a / "tiny" / "report.json").read_text())["rendered"] == 0
     assert dataset(a) == reference
+
+
+def test_two_local_workers_give_the_same_bytes(tmp_path, reference):
+    run(tmp_path, "--workers", "2")
+    report = json.loads((tmp_path / "tiny" / "report.json").read_text())
+    assert (report["workers"], report["threads_per_worker"]) == (2, 1)
+    assert len(list((tmp_path / "tiny" / "logs").glob("*.log"))) == 2  # one Blender per worker
+    assert dataset(tmp_path) == reference
+
+
+def test_a_crashing_frame_is_retried_then_reported_and_the_rest_kept(tmp_path, reference):
+    res = run(tmp_path, "--workers", "2", "--retries", "1", env={"DEFECTSYNTH_TEST_CRASH_FRAMES": "2,5:once"},
+              expect=1)
+    root = tmp_path / "tiny"
+    assert "1 of 12 frames failed after their retries: 000002" in res.stderr
+    report = json.loads((root / "report.json").read_text())
+    assert list(report["failed"]) == ["000002"] and "SIGABRT" in report["failed"]["000002"]
+    assert len(list(root.glob("logs/batch_000002_1_try*.log"))) == 1  # retried once, alone
+    assert (root / "frames" / "000005" / "manifest.json").exists()  # crashed once, then rendered
+    assert len(list(root.glob("frames/*/manifest.json"))) == N - 1
+    assert not (root / "train").exists()
+    run(tmp_path)  # the crash is gone: only frame 2 is rendered
+    assert json.loads((root / "report.json").read_text())["rendered"] == 1
+    assert dataset(tmp_path) == reference
+
+
+def test_a_dead_worker_is_replaced_and_its_frames_rendered(tmp_path, reference):
+    # Blender kills the Dask worker that started it while rendering frame 4, once
+    run(tmp_path, "--workers", "2", env={"DEFECTSYNTH_TEST_CRASH_FRAMES": "4:kill-parent-once"})
+    assert (tmp_path / "tiny" / "frames" / "000004" / "crashed_once").exists()
+    assert dataset(tmp_path) == reference
+
+
+def test_render_node_command_gives_the_same_bytes(tmp_path, reference):
+    """`blender -b --python-exit-code 1 -P blender_scripts/render_frames.py -- --frames-file F`,
+    run as that command runs it: sys.argv as Blender sets it, the script run as __main__."""
+    res = run(tmp_path, "--prepare-only")
+    frames_file = tmp_path / "tiny" / "frames.txt"
+    assert len(frames_file.read_text().split()) == N and "frames.txt" in res.stdout
+    script = ROOT / "blender_scripts" / "render_frames.py"
+    argv = ["blender", "-b", "--python-exit-code", "1", "-P", str(script), "--", "--frames-file", str(frames_file)]
+    node = subprocess.run([sys.executable, "-c", f"import runpy, sys; sys.argv = {argv!r}; "
+                           f"runpy.run_path({str(script)!r}, run_name='__main__')"],
+                          capture_output=True, text=True, cwd=tmp_path, check=False)
+    assert node.returncode == 0, node.stdout[-2000:] + node.stderr[-2000:]
+    assert node.stdout.count('"event": "done"') == N
+    run(tmp_path)  # assembles what the node rendered
+    assert json.loads((tmp_path / "tiny" / "report.json").read_text())["rendered"] == 0
+    assert dataset(tmp_path) == reference
+
+
+def test_a_missing_gpu_backend_is_one_clear_line(tmp_path):
+    if shutil.which("nvidia-smi"):
+        pytest.skip("this machine has an NVIDIA GPU: --device cuda would render")
+    res = run(tmp_path, "--device", "cuda", "--workers", "1", expect=2)
+    assert "Traceback" not in res.stderr
+    assert res.stderr.strip().splitlines()[-1] == (
+        "error: --device cuda: Blender finds no CUDA device (no device); use --device auto (the best "
+        "available) or --device cpu")
+
+
+def test_device_auto_falls_back_to_the_cpu(tmp_path, reference):
+    if shutil.which("nvidia-smi"):
+        pytest.skip("this machine has an NVIDIA GPU: auto would pick it")
+    run(tmp_path, "--device", "auto")
+    manifest = json.loads((tmp_path / "tiny" / "frames" / "000001" / "manifest.json").read_text())
+    assert manifest["device"] == "CPU"
+    assert dataset(tmp_path) == reference

@@ -43,6 +43,41 @@ def setup_scene(threads: int = 0) -> bpy.types.Scene:
     return scene
 
 
+GPU_PREFERENCE = ("OPTIX", "CUDA", "HIP", "ONEAPI", "METAL")
+
+
+class DeviceMissing(RuntimeError):
+    pass
+
+
+def select_device(scene: bpy.types.Scene, want: str) -> str:
+    """Cycles device: 'cpu', a GPU backend name, or 'auto' (the first backend with a device)."""
+    if want == "cpu":
+        scene.cycles.device = "CPU"
+        return "CPU"
+    prefs = bpy.context.preferences.addons["cycles"].preferences
+    found = {}
+    for kind in GPU_PREFERENCE if want == "auto" else (want.upper(),):
+        try:
+            prefs.compute_device_type = kind
+        except TypeError:  # this Blender build has no such backend
+            found[kind] = "not built in"
+            continue
+        prefs.refresh_devices()
+        devices = list(prefs.get_devices_for_type(kind))
+        if devices:
+            for d in prefs.devices:
+                d.use = d.type == kind
+            scene.cycles.device = "GPU"
+            return kind + ": " + ", ".join(d.name for d in devices)
+        found[kind] = "no device"
+    if want == "auto":
+        scene.cycles.device = "CPU"
+        return "CPU"
+    raise DeviceMissing(f"--device {want}: Blender finds no {want.upper()} device ({found[want.upper()]}); "
+                        "use --device auto (the best available) or --device cpu")
+
+
 def configure_image_render(scene: bpy.types.Scene, r: dict, path: str) -> None:
     scene.view_layers[0].material_override = None
     c = scene.cycles

@@ -102,20 +102,36 @@ def train_unet(train: list[Sample], n_classes: int, iters: int, size: int, seed:
 
 
 @torch.no_grad()
-def predict_unet(model: UNet, image: np.ndarray, min_area: int = 8) -> list[tuple[int, np.ndarray, float]]:
-    """(label, mask, score) instances of one image."""
+def predict_unet(model: UNet, image: np.ndarray, min_area: int = 8,
+                 thresholds: tuple[float, ...] = (0.3, 0.5, 0.7)) -> list[tuple[int, np.ndarray, float]]:
+    """(label, mask, score) instances of one image.
+
+    Instances are connected components of the defect probability (1 - background) above each
+    threshold, holes filled, so that a region is not split between classes that compete in an
+    argmax; each takes the class with the most probability inside it. Several thresholds give
+    COCOeval tight and loose candidates, ranked by their score.
+    """
     model.eval()
     h, w = image.shape[:2]
     s = model.stride
     ph, pw = (-h) % s, (-w) % s
     padded = cv2.copyMakeBorder(image, 0, ph, 0, pw, cv2.BORDER_REFLECT)
     prob = F.softmax(model(_to_tensor(padded[None])), 1)[0, :, :h, :w].numpy()
-    winner = prob.argmax(0)
-    out = []
-    for label in range(1, prob.shape[0]):
-        n, comp = cv2.connectedComponents((winner == label).astype(np.uint8), connectivity=8)
-        for k in range(1, n):
-            m = comp == k
-            if m.sum() >= min_area:
-                out.append((label, m, float(prob[label][m].mean())))
+    defect = 1.0 - prob[0]
+    out, seen = [], set()
+    for t in thresholds:
+        binary = (defect > t).astype(np.uint8)
+        contours, _ = cv2.findContours(binary, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+        for c in contours:
+            filled = np.zeros((h, w), np.uint8)
+            cv2.drawContours(filled, [c], -1, 1, cv2.FILLED)
+            m = filled.astype(bool)
+            area = int(m.sum())
+            key = (area, *cv2.boundingRect(c))
+            if area < min_area or key in seen:
+                continue
+            seen.add(key)
+            per_class = prob[1:, m].sum(1)
+            label = int(per_class.argmax()) + 1
+            out.append((label, m, float(defect[m].mean() * per_class[label - 1] / per_class.sum())))
     return out
