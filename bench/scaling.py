@@ -31,15 +31,17 @@ def main() -> None:
     p.add_argument("--n", type=int, default=16)
     p.add_argument("--resolution", type=int, default=256)
     p.add_argument("--samples", type=int, default=16)
+    p.add_argument("--no-denoise", action="store_true", help="isolate Cycles path tracing from OIDN")
     a = p.parse_args()
     recipe = load_scene(DEFAULT_SCENE)
-    quality = load_quality("preview", resolution=(a.resolution, a.resolution), samples=a.samples)
+    quality = load_quality("preview", resolution=(a.resolution, a.resolution), samples=a.samples,
+                           denoise=False if a.no_denoise else None)
     with tempfile.TemporaryDirectory() as tmp:
         wall1, cyc1, data1 = run(recipe, quality, a.n, Path(tmp) / "one", 1)
         print(f"1 worker  x 1 thread : {wall1:7.1f} s wall, {cyc1:7.1f} s Cycles", flush=True)
         wall2, cyc2, data2 = run(recipe, quality, a.n, Path(tmp) / "two", 2)
         print(f"2 workers x 1 thread : {wall2:7.1f} s wall, {cyc2:7.1f} s Cycles (summed over workers)")
-    print(f"\n{a.n} frames, {a.resolution}x{a.resolution}, {a.samples} spp")
+    print(f"\n{a.n} frames, {a.resolution}x{a.resolution}, {a.samples} spp, denoise {quality.denoise}")
     print(f"speed-up 2 workers / 1 worker: {wall1 / wall2:.2f}x  (target >= 1.8)")
     print(f"wall x workers / summed Cycles: 1 worker {wall1 / cyc1:.3f}, 2 workers {2 * wall2 / cyc2:.3f}"
           "  (target <= 1.10)")

@@ -29,6 +29,7 @@ from render import launcher
 from render.errors import UserError
 
 PROGRESS_TOPIC = "defectsynth-progress"
+PIN_ENV = "DEFECTSYNTH_PIN_CPUS"  # set on the workers of a local cluster
 _local_progress = None  # the client's progress callback, for tasks run in this process
 
 
@@ -68,6 +69,23 @@ def _publish(msg: dict) -> None:
             _local_progress(msg)
 
 
+def _local_worker_cpus(threads: int) -> list[int] | None:
+    """The cores of this local-cluster worker (named 0, 1, ...): worker k gets the k-th block of
+    `threads` cores. Pinned, each Blender's helper pools (OpenImageDenoise, TBB) size themselves to
+    its own cores instead of all of them, so workers do not slow each other down."""
+    try:
+        from distributed import get_worker
+
+        k = get_worker().name
+    except (ImportError, ValueError):
+        return None
+    if not (isinstance(k, int) and threads > 0 and hasattr(os, "sched_getaffinity") and os.environ.get(PIN_ENV)):
+        return None
+    cpus = sorted(os.sched_getaffinity(0))
+    block = cpus[k * threads:(k + 1) * threads]
+    return block if len(block) == threads else None
+
+
 def render_batch(root: str, specs: list[dict], log_name: str, blender: str | None, threads: int,
                  device: str) -> dict:
     """The worker's task: prepare and render frames; a Blender crash is returned, not raised."""
@@ -100,7 +118,7 @@ def render_batch(root: str, specs: list[dict], log_name: str, blender: str | Non
     if todo:
         try:
             launcher.run_batch(todo, root_dir / "logs" / log_name, on_event, blender=blender, threads=threads,
-                               device=device)
+                               device=device, cpus=_local_worker_cpus(threads))
         except launcher.RenderError as e:
             result["error"] = str(e)
     return result
@@ -133,7 +151,8 @@ def _executor(w: Workers):
         _quiet_dask()
         # 127.0.0.1 only, no dashboard: nothing listens beyond this machine
         with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                          dashboard_address=None, silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+                          dashboard_address=None, silence_logs=logging.ERROR,
+                          env={PIN_ENV: "1"}) as cluster, Client(cluster) as client:
             yield client.get_executor(), n, threads, lambda cb: client.subscribe_topic(PROGRESS_TOPIC,
                                                                                          lambda ev: cb(ev[1]))
         return

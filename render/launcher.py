@@ -9,6 +9,7 @@ and everything Blender prints goes to a log file.
 import ctypes
 import importlib.util
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -29,12 +30,17 @@ class RenderError(RuntimeError):
     pass
 
 
-def _die_with_parent() -> None:
-    """Linux: Blender gets SIGKILL when the process that started it dies (no orphan renders)."""
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
+def _linux_child_setup(cpus: list[int] | None) -> Callable[[], None]:
+    def setup() -> None:
+        # Blender gets SIGKILL when the process that started it dies (no orphan renders)
+        try:
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except OSError:
+            pass
+        if cpus:
+            os.sched_setaffinity(0, cpus)
+
+    return setup
 
 
 def blender_command(args: list[str], blender: str | None = None) -> list[str]:
@@ -46,9 +52,10 @@ def blender_command(args: list[str], blender: str | None = None) -> list[str]:
 
 
 def run_batch(frame_dirs: list[Path], log_path: Path, on_event: Callable[[dict], None],
-              blender: str | None = None, threads: int = 0, device: str = "cpu") -> None:
+              blender: str | None = None, threads: int = 0, device: str = "cpu",
+              cpus: list[int] | None = None) -> None:
     """Render the frames; raises RenderError (with the log's tail) if Blender fails, UserError if
-    the asked device is absent."""
+    the asked device is absent. cpus (Linux): the cores Blender may run on."""
     list_file = log_path.with_suffix(".frames.txt")
     list_file.write_text("".join(f"{d}\n" for d in frame_dirs), encoding="utf-8")
     cmd = blender_command(["--frames-file", str(list_file), "--threads", str(threads), "--device", device], blender)
@@ -57,7 +64,7 @@ def run_batch(frame_dirs: list[Path], log_path: Path, on_event: Callable[[dict],
     with open(log_path, "a", encoding="utf-8") as log:
         log.write("$ " + " ".join(cmd) + "\n")
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
-                                preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+                                preexec_fn=_linux_child_setup(cpus) if sys.platform == "linux" else None)
         for line in proc.stdout:
             log.write(line)
             if line.startswith(EVENT_PREFIX):

@@ -1,7 +1,8 @@
 """The fast proxy: a small U-Net trained from scratch on crops, its class maps cut into instances.
 
 Not Mask R-CNN: a semantic segmenter whose per-class probability maps become instances by
-connected components (score = mean probability of the component), scored by the same COCOeval.
+connected components above a threshold (score = mean probability of the component), scored by the
+same COCOeval.
 It learns the same thing that matters here (where the defect pixels are and what class they
 are), trains in minutes on 2 CPU cores, and so can rank training sets; touching instances of
 one class merge into one, which Mask R-CNN would separate.
@@ -102,14 +103,14 @@ def train_unet(train: list[Sample], n_classes: int, iters: int, size: int, seed:
 
 
 @torch.no_grad()
-def predict_unet(model: UNet, image: np.ndarray, min_area: int = 8,
-                 thresholds: tuple[float, ...] = (0.3, 0.5, 0.7)) -> list[tuple[int, np.ndarray, float]]:
-    """(label, mask, score) instances of one image.
+def predict_unet(model: UNet, image: np.ndarray, min_area: int = 32,
+                 threshold: float = 0.3) -> list[tuple[int, np.ndarray, float]]:
+    """(label, mask, score) instances of one image: connected components of each class's
+    probability above `threshold`, score = their mean probability.
 
-    Instances are connected components of the defect probability (1 - background) above each
-    threshold, holes filled, so that a region is not split between classes that compete in an
-    argmax; each takes the class with the most probability inside it. Several thresholds give
-    COCOeval tight and loose candidates, ranked by their score.
+    Per-class thresholds, not an argmax: measured on magnetic_tile (same model, real train ->
+    val), argmax gave segm AP 0.0045, thresholding the defect probability 0.0030, and per-class
+    0.3 0.0188 (0.2: 0.0145, 0.5: 0.0031); components under 32 px are mostly noise.
     """
     model.eval()
     h, w = image.shape[:2]
@@ -117,21 +118,11 @@ def predict_unet(model: UNet, image: np.ndarray, min_area: int = 8,
     ph, pw = (-h) % s, (-w) % s
     padded = cv2.copyMakeBorder(image, 0, ph, 0, pw, cv2.BORDER_REFLECT)
     prob = F.softmax(model(_to_tensor(padded[None])), 1)[0, :, :h, :w].numpy()
-    defect = 1.0 - prob[0]
-    out, seen = [], set()
-    for t in thresholds:
-        binary = (defect > t).astype(np.uint8)
-        contours, _ = cv2.findContours(binary, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
-        for c in contours:
-            filled = np.zeros((h, w), np.uint8)
-            cv2.drawContours(filled, [c], -1, 1, cv2.FILLED)
-            m = filled.astype(bool)
-            area = int(m.sum())
-            key = (area, *cv2.boundingRect(c))
-            if area < min_area or key in seen:
-                continue
-            seen.add(key)
-            per_class = prob[1:, m].sum(1)
-            label = int(per_class.argmax()) + 1
-            out.append((label, m, float(defect[m].mean() * per_class[label - 1] / per_class.sum())))
+    out = []
+    for label in range(1, prob.shape[0]):
+        n, comp = cv2.connectedComponents((prob[label] > threshold).astype(np.uint8), connectivity=8)
+        for k in range(1, n):
+            m = comp == k
+            if m.sum() >= min_area:
+                out.append((label, m, float(prob[label][m].mean())))
     return out
