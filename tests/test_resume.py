@@ -81,6 +81,14 @@ def test_two_local_workers_give_the_same_bytes(tmp_path, reference):
     assert dataset(tmp_path) == reference
 
 
+def test_a_running_dask_cluster_gives_the_same_bytes(tmp_path, reference):
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, host="127.0.0.1", dashboard_address=None) as cluster:
+        run(tmp_path, "--scheduler", cluster.scheduler_address)
+    assert dataset(tmp_path) == reference
+
+
 def test_a_crashing_frame_is_retried_then_reported_and_the_rest_kept(tmp_path, reference):
     res = run(tmp_path, "--workers", "2", "--retries", "1", env={"DEFECTSYNTH_TEST_CRASH_FRAMES": "2,5:once"},
               expect=1)
