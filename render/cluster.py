@@ -196,7 +196,8 @@ def run_frames(root: Path, specs: list[dict], batch_size: int, w: Workers, blend
         def submit(batch: list[dict]) -> None:
             first = batch[0]["frame_index"]
             log = f"batch_{first:06d}_{len(batch)}_try{attempts[first] + 1}.log"
-            pending[pool.submit(render_batch, str(Path(root).resolve()), batch, log, blender, threads, w.device)] = batch
+            task = pool.submit(render_batch, str(Path(root).resolve()), batch, log, blender, threads, w.device)
+            pending[task] = batch
 
         # batches no larger than needed to give every worker a share
         size = max(1, min(batch_size, math.ceil(len(specs) / slots)))

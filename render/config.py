@@ -157,7 +157,71 @@ class StainRecipe(Strict):
     darken: _range(0, 1) = (0.15, 0.5)
 
 
-DEFECT_TYPES = ("scratch", "dent", "crack", "pit", "stain")
+class ChipRecipe(Strict):
+    """Material broken off at an edge of the defect surface: a rough scoop through the edge."""
+
+    category: str = "chip"
+    weight: float = Field(1.0, gt=0)
+    radius: _range(0.05, 100) = (1, 3)  # mm, half the extent along the edge
+    elongation: _range(1, 10) = (1, 2)
+    depth: _range(0.01, 50) = (0.4, 1.5)  # mm
+    irregularity: _range(0, 1) = (0.1, 0.4)  # wobble of the outline
+    rough: _range(0, 1) = (0.1, 0.4)  # relief of the break surface, fraction of the depth
+    bump: _range(0.01, 10) = (0.2, 0.6)  # mm, size of the break surface's facets
+    darken: _range(0, 1) = (0.0, 0.3)
+
+
+class CollisionRecipe(Strict):
+    """Collision / impact mark: a dent with a raised rim of pushed-up material, often near an edge."""
+
+    category: str = "collision"
+    weight: float = Field(1.0, gt=0)
+    radius: _range(0.1, 100) = (0.8, 3)  # mm, minor semi-axis of the dent
+    depth: _range(0.001, 20) = (0.15, 0.6)
+    falloff: _range(0.5, 8) = (1, 2)
+    elongation: _range(1, 10) = (1, 2)
+    rim_height: _range(0, 2) = (0.2, 0.5)  # fraction of the depth
+    rim_width: _range(0.05, 2) = (0.2, 0.5)  # fraction of the radius
+    edge_probability: float = Field(0.5, ge=0, le=1)  # chance it sits at an edge of the surface
+
+
+class BurrRecipe(Strict):
+    """Burr: a thin raised ridge of material, along an edge or a machined groove or free."""
+
+    category: str = "burr"
+    weight: float = Field(1.0, gt=0)
+    length: _range(0.1, 1000) = (3, 15)  # mm
+    width: _range(0.01, 10) = (0.2, 0.6)  # mm at the base
+    height: _range(0.001, 5) = (0.05, 0.25)  # mm
+    curvature: _range(0, 5) = (0.0, 0.1)  # 1/mm
+    edge_probability: float = Field(0.7, ge=0, le=1)  # chance it runs along an edge of the surface
+
+
+class GapRecipe(Strict):
+    """Gap / misalignment: a straight seam across the whole surface, too wide or stepped."""
+
+    category: str = "gap"
+    weight: float = Field(1.0, gt=0)
+    width: _range(0.01, 20) = (0.3, 1.2)  # mm
+    depth: _range(0.01, 50) = (0.5, 2)  # mm
+    step: _range(0, 10) = (0.0, 0.3)  # mm, height offset of one side (misalignment)
+    darken: _range(0, 1) = (0.4, 0.8)  # dark seam interior
+
+
+class UnevenRecipe(Strict):
+    """Uneven / unfinished surface: a patch of coarser relief (bumps) with a slightly different look."""
+
+    category: str = "uneven"
+    weight: float = Field(1.0, gt=0)
+    radius: _range(0.1, 500) = (2, 6)  # mm
+    elongation: _range(1, 10) = (1, 2.5)
+    irregularity: _range(0, 1) = (0.1, 0.5)
+    bump: _range(0.02, 20) = (0.2, 0.6)  # mm, size of the bumps
+    bump_height: _range(0.0005, 5) = (0.01, 0.04)  # mm
+    darken: _range(0, 1) = (0.0, 0.2)
+
+
+DEFECT_TYPES = ("scratch", "dent", "crack", "pit", "stain", "chip", "collision", "burr", "gap", "uneven")
 
 
 class DefectsRecipe(Strict):
@@ -167,6 +231,11 @@ class DefectsRecipe(Strict):
     crack: CrackRecipe | None = None
     pit: PitRecipe | None = None
     stain: StainRecipe | None = None
+    chip: ChipRecipe | None = None
+    collision: CollisionRecipe | None = None
+    burr: BurrRecipe | None = None
+    gap: GapRecipe | None = None
+    uneven: UnevenRecipe | None = None
 
     def enabled(self) -> dict[str, BaseModel]:
         return {k: v for k in DEFECT_TYPES if (v := getattr(self, k)) is not None}
@@ -218,6 +287,16 @@ class CameraRecipe(Strict):
     grayscale: bool = False  # a mono camera: images are written as grey
 
 
+class SensorRecipe(Strict):
+    """Camera sensor effects applied to the rendered image (all off by default)."""
+
+    blur: _range(0, 10) = (0.0, 0.0)  # Gaussian sigma in pixels (focus, lens)
+    vignetting: _range(0, 0.9) = (0.0, 0.0)  # darkening at the image corners, fraction
+    noise: _range(0, 50) = (0.0, 0.0)  # read noise, std in grey levels
+    shot_noise: _range(0, 50) = (0.0, 0.0)  # photon noise, std in grey levels at white
+    jpeg_quality: _range(5, 100) = (100, 100)  # 100 = no JPEG compression
+
+
 class SceneRecipe(Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
     categories: list[str] = Field(min_length=1)
@@ -228,6 +307,7 @@ class SceneRecipe(Strict):
     world: WorldRecipe = WorldRecipe()
     ground: GroundRecipe = GroundRecipe()
     camera: CameraRecipe = CameraRecipe()
+    sensor: SensorRecipe = SensorRecipe()
 
     @model_validator(mode="after")
     def _categories(self):

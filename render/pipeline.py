@@ -25,6 +25,7 @@ from render.errors import UserError
 from render.geometry.mesh import build_part_mesh
 from render.postprocess import compute_instances
 from render.sampling import sample_frame_spec
+from render.sensor import apply_noise, apply_optics
 from render.spec import begin_partial, commit_partial, dumps, write_atomic
 
 
@@ -120,13 +121,16 @@ def assemble_split(root: Path, recipe: SceneRecipe, specs: list[dict], quality: 
         name = frame_name(spec["frame_index"])
         frame_dir = root / "frames" / name
         image = cv2.imread(str(frame_dir / "rgb.png"))
+        mono = spec["camera"].get("grayscale", False)
+        if mono:  # a mono camera: grey in all three channels
+            image = cv2.cvtColor(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+        image = apply_optics(image, spec["sensor"])
+        # visibility is judged before noise, which would otherwise pass for contrast
         instances, dropped = compute_instances(frame_dir, image, quality.min_area, quality.min_contrast)
         report.dropped.update(dropped)
+        image = apply_noise(image, spec["sensor"], mono)
         h, w = image.shape[:2]
         file_name = f"{name}.png"
-        if spec["camera"].get("grayscale"):  # a mono camera: grey in all three channels
-            gray = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-            image = cv2.merge([gray, gray, gray])
         # re-encoded, not copied: Blender's PNG carries render times, and the same spec must
         # give the same bytes
         cv2.imwrite(str(tmp / file_name), image, [cv2.IMWRITE_PNG_COMPRESSION, 3])

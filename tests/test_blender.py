@@ -31,12 +31,12 @@ SCRATCH = {"id": 2, "category": "scratch", "type": "scratch", "points": [[22.0, 
 DISTANCE, FOCAL, SENSOR = 66.0, 100.0, 36.0
 
 
-def known_spec():
+def known_spec(plate=PLATE):
     """A plate seen straight from above, with one dent and one scratch at known places."""
     quality = load_quality("preview", resolution=(RES, RES), samples=8)
     spec = sample_frame_spec(load_scene(DATA / "tiny_scene.yaml"), quality, 0, 1)
-    top = PLATE["thickness"]
-    spec.update(part=PLATE, defects=[DENT, SCRATCH])
+    top = plate["thickness"]
+    spec.update(part=plate, defects=[DENT, SCRATCH])
     spec["camera"].update(location=[0.0, 0.0, top + DISTANCE], look_at=[0.0, 0.0, top], focal_length=FOCAL,
                           sensor_width=SENSOR, exposure=0.0, clip_start=1.0, clip_end=1000.0, up=[0.0, 1.0, 0.0],
                           roll=0.0, grayscale=False)
@@ -46,13 +46,14 @@ def known_spec():
     return spec
 
 
-def expected_mask(defect):
+def expected_mask(defect, plate=PLATE):
     """The defect's footprint as seen by the top-down camera, pixel centre by pixel centre."""
     mm_per_px = SENSOR / FOCAL * DISTANCE / RES
     c = (np.arange(RES) + 0.5 - RES / 2) * mm_per_px
     x, y = np.meshgrid(c, -c)
-    uv = np.column_stack([x.ravel() + PLATE["width"] / 2, y.ravel() + PLATE["length"] / 2])
-    return dfx.FOOTPRINT[defect["type"]](defect, uv).reshape(RES, RES)
+    uv = np.column_stack([x.ravel() + plate["width"] / 2, y.ravel() + plate["length"] / 2])
+    inside = (uv >= 0).all(1) & (uv <= [plate["width"], plate["length"]]).all(1)
+    return (dfx.FOOTPRINT[defect["type"]](defect, uv) & inside).reshape(RES, RES)
 
 
 def render_and_read(root, named_specs) -> dict:
@@ -169,7 +170,22 @@ NEW_DEFECTS = {
             "depth": 0.5, "darken": 0.5},
     "stain": {"type": "stain", "center": [20.0, 20.0], "radius": 3.0, "elongation": 1.4, "angle": 0.3,
               "wobble": [0.3, 0.2, 0.1, 0.1], "phases": [0.0, 1.0, 2.0, 3.0], "darken": 0.4},
+    # broken off at the left edge of a narrower plate (NARROW), so that the edge is in view
+    "chip": {"type": "chip", "center": [0.3, 20.0], "radius": 2.5, "elongation": 1.4, "angle": 1.57,
+             "wobble": [0.2, 0.1, 0.1, 0.0], "phases": [0.0, 1.0, 2.0, 3.0], "depth": 1.2, "rough": 0.3,
+             "bump": 0.5, "waves": [[12.0, 3.0, 0.0], [-4.0, 11.0, 1.0], [7.0, -9.0, 2.0]], "darken": 0.1},
+    "collision": {"type": "collision", "center": [20.0, 20.0], "radius": 2.5, "depth": 0.6, "falloff": 1.5,
+                  "elongation": 1.3, "angle": 0.4, "rim_height": 0.5, "rim_width": 0.4},
+    "burr": {"type": "burr", "points": [[14.0, 17.0], [20.0, 19.0], [26.0, 22.0]], "width": 0.9, "height": 0.35,
+             "waves": [[2.0, 1.0, 0.0], [-1.0, 2.0, 1.0]]},
+    "gap": {"type": "gap", "axis": "u", "position": 20.0, "width": 1.0, "extent": [40.0, 40.0], "depth": 1.5,
+            "step": 0.3, "darken": 0.6},
+    "uneven": {"type": "uneven", "center": [20.0, 20.0], "radius": 3.5, "elongation": 1.3, "angle": 0.2,
+               "wobble": [0.2, 0.1, 0.1, 0.0], "phases": [0.0, 1.0, 2.0, 3.0], "bump": 0.5, "bump_height": 0.05,
+               "waves": [[12.0, 3.0, 0.0], [-4.0, 11.0, 1.0], [7.0, -9.0, 2.0], [-10.0, -6.0, 0.5]], "darken": 0.1},
 }
+NARROW = {**PLATE, "width": 22.0}
+PLATE_OF = {"chip": NARROW}
 
 
 @pytest.fixture(scope="module")
@@ -177,9 +193,9 @@ def rendered_types(tmp_path_factory):
     """Each new defect type alone on the known plate, and the same frame without it."""
     specs = {}
     for name, d in NEW_DEFECTS.items():
-        specs[name] = known_spec()
+        specs[name] = known_spec(PLATE_OF.get(name, PLATE))
         specs[name]["defects"] = [{"id": 1, "category": name, **d}]
-        specs[name + "_clean"] = known_spec()
+        specs[name + "_clean"] = known_spec(PLATE_OF.get(name, PLATE))
         specs[name + "_clean"]["defects"] = []
     return render_and_read(tmp_path_factory.mktemp("types"), specs)
 
@@ -190,7 +206,7 @@ def test_each_defect_type_is_masked_inside_the_part_and_visible(rendered_types, 
     mask = r["ids"] == 1
     assert mask.sum() >= 20
     assert (r["obj"][mask] == 1).all()
-    assert iou(mask, expected_mask({"id": 1, **NEW_DEFECTS[kind]})) > 0.75
+    assert iou(mask, expected_mask({"id": 1, **NEW_DEFECTS[kind]}, PLATE_OF.get(kind, PLATE))) > 0.75
     diff = np.abs(r["rgb"] - clean["rgb"]).mean(axis=2)
     far = ~cv2.dilate(mask.astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool)
     assert diff[mask].mean() > 5 * max(diff[far].mean(), 0.5), (kind, diff[mask].mean(), diff[far].mean())

@@ -211,21 +211,155 @@ REFINEMENT = {"scratch": scratch_refinement, "dent": dent_refinement, "crack": c
 
 def bbox(d: dict) -> tuple[np.ndarray, np.ndarray]:
     """Axis-aligned (lo, hi) corners in (u, v) outside which the defect has no effect."""
-    if d["type"] == "scratch":
+    t = d["type"]
+    if t in ("scratch", "burr"):
         p = np.asarray(d["points"], dtype=float)
-        pad = d["width"] / 2 * (1 + d["lip_width"])
+        pad = d["width"] / 2 * (1 + d.get("lip_width", 0.0))
         return p.min(0) - pad, p.max(0) + pad
-    if d["type"] == "crack":
+    if t == "crack":
         p = np.vstack([np.asarray(q, dtype=float) for q in d["paths"]])
         return p.min(0) - max(d["widths"]), p.max(0) + max(d["widths"])
-    if d["type"] == "pit":
+    if t == "pit":
         c = np.asarray(d["centers"], dtype=float)
         r = max(d["radii"])
         return c.min(0) - r, c.max(0) + r
-    if d["type"] == "stain":
+    if t in ("stain", "chip", "uneven"):
         r = d["radius"] * max(d["elongation"], 1) * (1 + sum(d["wobble"]))
         c = np.asarray(d["center"], dtype=float)
         return c - r, c + r
-    r = d["radius"] * d["elongation"]
+    if t == "gap":  # the seam and the whole side that stands proud of the other
+        k = 0 if d["axis"] == "u" else 1
+        lo, hi = np.zeros(2), np.asarray(d["extent"], dtype=float)
+        lo[k] = d["position"] - d["width"] / 2
+        if d["step"] == 0:
+            hi[k] = d["position"] + d["width"] / 2
+        return lo, hi
+    r = d["radius"] * d["elongation"] * (1 + d.get("rim_width", 0.0))  # dent, collision
     c = np.asarray(d["center"], dtype=float)
     return c - r, c + r
+
+
+# ---- shared: an irregular outline, and band-limited noise ---------------------------------
+def _waves(d: dict, uv: np.ndarray) -> np.ndarray:
+    """Band-limited noise in about [-1, 1]: a sum of plane waves [ku, kv, phase] (rad/mm)."""
+    w = np.asarray(d["waves"], dtype=float)
+    if len(w) == 0:
+        return np.zeros(len(uv))
+    return np.sin(uv @ w[:, :2].T + w[:, 2]).sum(axis=1) * np.sqrt(2.0 / len(w))
+
+
+def _blob_grid(d: dict, spacing: float) -> np.ndarray:
+    lo, hi = bbox(d)
+    n = np.minimum(np.ceil((hi - lo) / spacing).astype(int) + 1, 400)
+    g = np.stack(np.meshgrid(np.linspace(lo[0], hi[0], n[0]), np.linspace(lo[1], hi[1], n[1])), -1).reshape(-1, 2)
+    return g[_stain_s(d, g) <= 1.05]
+
+
+# ---- chip: material broken off at an edge; a rough scoop through the part's boundary -------
+def chip_height(d: dict, uv: np.ndarray) -> np.ndarray:
+    s = _stain_s(d, uv)
+    profile = np.sqrt(np.clip(1 - s * s, 0, 1))
+    return -d["depth"] * profile * np.clip(1 + d["rough"] * _waves(d, uv), 0.2, 2.0)
+
+
+def chip_footprint(d: dict, uv: np.ndarray) -> np.ndarray:
+    return _stain_s(d, uv) < 0.99
+
+
+def chip_refinement(d: dict, across: float):
+    spacing = min(d["radius"] / 12, d["bump"] / 3)
+    return _blob_grid(d, spacing), 0.0, spacing
+
+
+# ---- collision mark: an impact dent with a raised rim ------------------------------------
+def collision_height(d: dict, uv: np.ndarray) -> np.ndarray:
+    s = np.sqrt(_dent_s2(d, uv))
+    rw = d["rim_width"]
+    h = np.where(s < 1, -d["depth"] * np.clip(1 - s * s, 0, 1) ** d["falloff"], 0.0)
+    rim = (s >= 1) & (s < 1 + rw)
+    return h + np.where(rim, d["rim_height"] * d["depth"] * np.sin(np.pi * (s - 1) / rw), 0.0)
+
+
+def collision_footprint(d: dict, uv: np.ndarray) -> np.ndarray:
+    s2 = _dent_s2(d, uv)
+    inner = np.clip(1 - s2, 0, 1) ** d["falloff"] >= FOOTPRINT_FRACTION
+    s = np.sqrt(s2)
+    rim = (s >= 1) & (s < 1 + d["rim_width"]) & (np.sin(np.pi * (s - 1) / d["rim_width"]) >= FOOTPRINT_FRACTION)
+    return inner | rim
+
+
+def collision_refinement(d: dict, across: float):
+    spacing = d["radius"] * min(1.0, d["rim_width"]) / 8
+    reach = d["radius"] * d["elongation"] * (1 + d["rim_width"])
+    n = min(int(np.ceil(2 * reach / spacing)) + 1, 400)
+    g = np.linspace(-reach, reach, n)
+    grid = np.stack(np.meshgrid(g, g), -1).reshape(-1, 2) + np.asarray(d["center"])
+    return grid[np.sqrt(_dent_s2(d, grid)) <= 1 + d["rim_width"]], 0.0, spacing
+
+
+# ---- burr: a thin raised ridge of material, irregular in height -------------------------
+def burr_height(d: dict, uv: np.ndarray) -> np.ndarray:
+    dist, taper = _scratch_local(d, uv)
+    s = np.minimum(dist / (d["width"] / 2), 1)
+    irregular = np.clip(1 + 0.6 * _waves(d, uv), 0.2, 2.0)
+    return d["height"] * taper * irregular * (1 - s * s) ** 2
+
+
+def burr_footprint(d: dict, uv: np.ndarray) -> np.ndarray:
+    dist, taper = _scratch_local(d, uv)
+    return (dist < d["width"] / 2 * 0.8) & (taper >= FOOTPRINT_FRACTION)
+
+
+def burr_refinement(d: dict, across: float):
+    curve, _ = _resample(np.asarray(d["points"], dtype=float), d["width"] / 4)
+    return curve, d["width"] / 2, d["width"] / across
+
+
+# ---- gap / misalignment: a straight seam across the part, one side standing proud ----------
+def _gap_x(d: dict, uv: np.ndarray) -> np.ndarray:
+    return uv[:, 0 if d["axis"] == "u" else 1] - d["position"]
+
+
+def gap_height(d: dict, uv: np.ndarray) -> np.ndarray:
+    x = _gap_x(d, uv)
+    half = d["width"] / 2
+    s = np.abs(x) / half
+    groove = np.where(s < 1, -d["depth"] * np.clip((1 - s) / 0.15, 0, 1), 0.0)  # steep walls, flat bottom
+    return groove + np.where(x >= half, d["step"], 0.0)
+
+
+def gap_footprint(d: dict, uv: np.ndarray) -> np.ndarray:
+    return np.abs(_gap_x(d, uv)) < d["width"] / 2
+
+
+def gap_refinement(d: dict, across: float):
+    U, V = d["extent"]
+    length = V if d["axis"] == "u" else U
+    t = np.linspace(0, length, max(2, int(np.ceil(length / (d["width"] / 4)))))
+    half = d["width"] / 2
+    walls = [np.column_stack([np.full_like(t, d["position"] + o), t]) for o in (-half, half)]
+    pts = np.vstack(walls)
+    return (pts if d["axis"] == "u" else pts[:, ::-1]), d["width"] / 2, d["width"] / across
+
+
+# ---- uneven / unfinished surface: a patch of coarser texture (bumps), slightly different look -
+def uneven_height(d: dict, uv: np.ndarray) -> np.ndarray:
+    s = _stain_s(d, uv)
+    fade = np.clip((1 - s) / 0.2, 0, 1)
+    return d["bump_height"] * fade * _waves(d, uv)
+
+
+def uneven_footprint(d: dict, uv: np.ndarray) -> np.ndarray:
+    return _stain_s(d, uv) < 0.95
+
+
+def uneven_refinement(d: dict, across: float):
+    spacing = max(d["bump"] / 4, d["radius"] * d["elongation"] / 60)
+    return _blob_grid(d, spacing), 0.0, spacing
+
+
+HEIGHT.update(chip=chip_height, collision=collision_height, burr=burr_height, gap=gap_height, uneven=uneven_height)
+FOOTPRINT.update(chip=chip_footprint, collision=collision_footprint, burr=burr_footprint, gap=gap_footprint,
+                 uneven=uneven_footprint)
+REFINEMENT.update(chip=chip_refinement, collision=collision_refinement, burr=burr_refinement, gap=gap_refinement,
+                  uneven=uneven_refinement)

@@ -4,7 +4,19 @@ import math
 
 import numpy as np
 
-from render.config import CrackRecipe, DentRecipe, PitRecipe, SceneRecipe, ScratchRecipe, StainRecipe
+from render.config import (
+    BurrRecipe,
+    ChipRecipe,
+    CollisionRecipe,
+    CrackRecipe,
+    DentRecipe,
+    GapRecipe,
+    PitRecipe,
+    SceneRecipe,
+    ScratchRecipe,
+    StainRecipe,
+    UnevenRecipe,
+)
 from render.geometry import parts
 from render.sampling.scene import uniform
 
@@ -36,7 +48,7 @@ def _place(rng, shape_lo, shape_hi, lo, hi) -> np.ndarray:
     return np.where(free_lo <= free_hi, rng.uniform(np.minimum(free_lo, free_hi), np.maximum(free_lo, free_hi)), mid)
 
 
-def sample_scratch(rng, r: ScratchRecipe, lo, hi) -> dict:
+def sample_scratch(rng, r: ScratchRecipe, lo, hi, part) -> dict:
     length = uniform(rng, r.length)
     width = uniform(rng, r.width)
     # the curve bends with a smoothly varying curvature; its sign picks the bending side
@@ -64,7 +76,7 @@ def sample_scratch(rng, r: ScratchRecipe, lo, hi) -> dict:
     }
 
 
-def sample_dent(rng, r: DentRecipe, lo, hi) -> dict:
+def sample_dent(rng, r: DentRecipe, lo, hi, part) -> dict:
     radius = uniform(rng, r.radius)
     elongation = uniform(rng, r.elongation)
     # a dent never grows beyond half the visible region
@@ -99,7 +111,7 @@ def _walk(rng, start, heading, length, steps, wander_rad) -> np.ndarray:
     return np.vstack([start, start + np.cumsum(np.column_stack([np.cos(h), np.sin(h)]) * ds, axis=0)])
 
 
-def sample_crack(rng, r: CrackRecipe, lo, hi) -> dict:
+def sample_crack(rng, r: CrackRecipe, lo, hi, part) -> dict:
     length, width = uniform(rng, r.length), uniform(rng, r.width)
     wander = math.radians(uniform(rng, r.wander))
     main = _walk(rng, np.zeros(2), rng.uniform(0, 2 * math.pi), length, 20, wander)
@@ -115,7 +127,7 @@ def sample_crack(rng, r: CrackRecipe, lo, hi) -> dict:
             "depth": uniform(rng, r.depth), "darken": uniform(rng, r.darken)}
 
 
-def sample_pit(rng, r: PitRecipe, lo, hi) -> dict:
+def sample_pit(rng, r: PitRecipe, lo, hi, part) -> dict:
     n = int(rng.integers(r.cluster[0], r.cluster[1] + 1))
     spread = uniform(rng, r.spread) if n > 1 else 0.0
     radii = [uniform(rng, r.radius) for _ in range(n)]
@@ -128,7 +140,7 @@ def sample_pit(rng, r: PitRecipe, lo, hi) -> dict:
             "darken": uniform(rng, r.darken)}
 
 
-def sample_stain(rng, r: StainRecipe, lo, hi) -> dict:
+def sample_stain(rng, r: StainRecipe, lo, hi, part) -> dict:
     radius, elongation = uniform(rng, r.radius), uniform(rng, r.elongation)
     irregular = uniform(rng, r.irregularity)
     radius = min(radius, 0.25 * float(np.min(hi - lo)) / elongation) if np.min(hi - lo) > 0 else radius
@@ -139,8 +151,106 @@ def sample_stain(rng, r: StainRecipe, lo, hi) -> dict:
             "phases": rng.uniform(0, 2 * math.pi, 4).tolist(), "darken": uniform(rng, r.darken)}
 
 
+def _edge_anchor(rng, part: dict, lo, hi) -> tuple[np.ndarray, np.ndarray]:
+    """A point on an edge of the surface domain near the seen region, and the inward normal.
+
+    Edges: u = 0, u = U, v = 0, v = V (a cylinder's u is periodic: only its rims v = 0, V).
+    Among the edges that the seen region reaches (or the nearest one), one is drawn; the point
+    is drawn along the part of it that is seen.
+    """
+    U, V = parts.surface_extent(part)
+    edges = [(1, 0.0, [0.0, 1.0]), (1, V, [0.0, -1.0])]  # (coordinate index, value, inward normal)
+    if not parts.is_periodic_u(part):
+        edges += [(0, 0.0, [1.0, 0.0]), (0, U, [-1.0, 0.0])]
+    reach = 0.1 * max(U, V)
+    near = [e for e in edges if lo[e[0]] - reach <= e[1] <= hi[e[0]] + reach]
+    if not near:
+        center = (lo + hi) / 2
+        near = [min(edges, key=lambda e: abs(center[e[0]] - e[1]))]
+    k, value, normal = near[int(rng.integers(len(near)))]
+    along = 1 - k
+    point = np.zeros(2)
+    point[k] = value
+    point[along] = rng.uniform(lo[along], max(hi[along], lo[along]))
+    return point, np.asarray(normal)
+
+
+def _outline(rng, irregularity: float) -> dict:
+    return {"wobble": rng.uniform(0, irregularity, 4).tolist(), "phases": rng.uniform(0, 2 * math.pi, 4).tolist()}
+
+
+def _waves(rng, size: float, n: int = 12) -> list[list[float]]:
+    """Plane waves with wavelengths around `size` (mm) in random directions, for _waves()."""
+    k = 2 * math.pi / (size * rng.uniform(0.7, 1.4, n))
+    a = rng.uniform(0, 2 * math.pi, n)
+    return np.column_stack([k * np.cos(a), k * np.sin(a), rng.uniform(0, 2 * math.pi, n)]).tolist()
+
+
+def sample_chip(rng, r: ChipRecipe, lo, hi, part) -> dict:
+    point, normal = _edge_anchor(rng, part, lo, hi)
+    radius, elongation = uniform(rng, r.radius), uniform(rng, r.elongation)
+    bump = uniform(rng, r.bump)
+    # the long axis runs along the edge; the centre sits a little outside so the scoop is open
+    angle = math.atan2(normal[1], normal[0]) + math.pi / 2
+    center = point - normal * radius * rng.uniform(0.0, 0.3)
+    return {"type": "chip", "center": center.tolist(), "radius": radius, "elongation": elongation, "angle": angle,
+            **_outline(rng, uniform(rng, r.irregularity)), "depth": uniform(rng, r.depth),
+            "rough": uniform(rng, r.rough), "bump": bump, "waves": _waves(rng, bump),
+            "darken": uniform(rng, r.darken)}
+
+
+def sample_collision(rng, r: CollisionRecipe, lo, hi, part) -> dict:
+    d = sample_dent(rng, r, lo, hi, part)
+    d.update(type="collision", rim_height=uniform(rng, r.rim_height), rim_width=uniform(rng, r.rim_width))
+    if rng.random() < r.edge_probability:
+        point, normal = _edge_anchor(rng, part, lo, hi)
+        reach = d["radius"] * (1 + d["rim_width"])  # just inside the edge, rim included
+        d["center"] = (point + normal * reach * rng.uniform(1.0, 1.5)).tolist()
+        d["angle"] = math.atan2(normal[1], normal[0]) + math.pi / 2
+    return d
+
+
+def sample_burr(rng, r: BurrRecipe, lo, hi, part) -> dict:
+    width = uniform(rng, r.width)
+    if rng.random() < r.edge_probability:
+        point, normal = _edge_anchor(rng, part, lo, hi)
+        along = np.array([-normal[1], normal[0]])
+        length = uniform(rng, r.length)
+        t = np.linspace(-0.5, 0.5, CURVE_POINTS)[:, None] * length
+        pts = point + normal * width * 0.6 + along * t
+        k = int(np.argmax(np.abs(along)))  # clip to the seen stretch of the edge
+        pts[:, k] = np.clip(pts[:, k], lo[k], max(hi[k], lo[k] + width))
+        pts = pts[np.concatenate([[True], np.any(np.diff(pts, axis=0) != 0, axis=1)])]
+        if len(pts) < 2:
+            pts = np.vstack([pts[0], pts[0] + along * width])
+    else:
+        shape = ScratchRecipe(length=r.length, width=(width, width), curvature=r.curvature)
+        pts = np.asarray(sample_scratch(rng, shape, lo, hi, part)["points"])
+    return {"type": "burr", "points": pts.tolist(), "width": width, "height": uniform(rng, r.height),
+            "waves": _waves(rng, max(4 * width, 0.5), 8)}
+
+
+def sample_gap(rng, r: GapRecipe, lo, hi, part) -> dict:
+    U, V = parts.surface_extent(part)
+    axis = "v" if parts.is_periodic_u(part) else str(rng.choice(["u", "v"]))  # a cylinder's seam runs around it
+    k = 0 if axis == "u" else 1
+    width = uniform(rng, r.width)
+    position = rng.uniform(lo[k] + width, max(hi[k] - width, lo[k] + width))
+    return {"type": "gap", "axis": axis, "position": float(position), "width": width, "extent": [U, V],
+            "depth": uniform(rng, r.depth), "step": uniform(rng, r.step), "darken": uniform(rng, r.darken)}
+
+
+def sample_uneven(rng, r: UnevenRecipe, lo, hi, part) -> dict:
+    d = sample_stain(rng, StainRecipe(radius=r.radius, elongation=r.elongation, irregularity=r.irregularity,
+                                      darken=r.darken), lo, hi, part)
+    bump = uniform(rng, r.bump)
+    d.update(type="uneven", bump=bump, bump_height=uniform(rng, r.bump_height), waves=_waves(rng, bump, 16))
+    return d
+
+
 SAMPLERS = {"scratch": sample_scratch, "dent": sample_dent, "crack": sample_crack, "pit": sample_pit,
-            "stain": sample_stain}
+            "stain": sample_stain, "chip": sample_chip, "collision": sample_collision, "burr": sample_burr,
+            "gap": sample_gap, "uneven": sample_uneven}
 
 
 def sample_defects(rng: np.random.Generator, recipe: SceneRecipe, part: dict, camera: dict) -> list[dict]:
@@ -155,6 +265,6 @@ def sample_defects(rng: np.random.Generator, recipe: SceneRecipe, part: dict, ca
     out = []
     for i in range(n):
         kind = kinds[int(rng.choice(len(kinds), p=w / w.sum()))]
-        d = SAMPLERS[kind](rng, enabled[kind], lo, hi)
+        d = SAMPLERS[kind](rng, enabled[kind], lo, hi, part)
         out.append({"id": i + 1, "category": enabled[kind].category, **d})
     return out
