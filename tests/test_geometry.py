@@ -75,3 +75,32 @@ def test_normals_point_outward(part):
     center = np.array([0, 0, part.get("thickness", part.get("height", 0)) / 2])
     outward = np.einsum("ij,ij->i", tm.face_normals, tm.triangles_center - center)
     assert (outward > 0).mean() > 0.99
+
+
+PART_RECIPES = {"plate": "{width: [30, 50], length: [30, 50], thickness: [3, 6]}",
+                "cylinder": "{radius: [10, 16], height: [25, 40]}",
+                "tile": "{radius: [20, 40], width: [14, 28], length: [20, 40], thickness: [3, 6]}"}
+
+
+@pytest.mark.parametrize("kind", ["chip", "collision", "burr", "gap", "uneven"])
+@pytest.mark.parametrize("part", sorted(PART_RECIPES))
+def test_new_defect_types_mesh_on_every_part_type(kind, part, tmp_path):
+    from render.config import load_quality, load_scene
+    from render.geometry import parts
+    from render.sampling import sample_frame_spec
+
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(f"name: t\ncategories: [{kind}]\nparts: {{{part}: {PART_RECIPES[part]}}}\n"
+                      f"defects: {{count: [1, 1], {kind}: {{}}}}\n")
+    r, q = load_scene(recipe), load_quality("preview")
+    for i in range(1, 4):
+        spec = sample_frame_spec(r, q, 0, i)
+        m = build_part_mesh(spec, **spec["mesh"])
+        assert np.isfinite(m.vertices).all() and m.faces.max() < len(m.vertices)
+        (d,) = spec["defects"]
+        assert (m.face_defect == d["id"]).sum() > 20, (i, d["type"])
+        U, V = parts.surface_extent(spec["part"])
+        if kind == "chip":  # broken off at an edge of the surface
+            c = np.asarray(d["center"])
+            edge = min(c[1], V - c[1]) if parts.is_periodic_u(spec["part"]) else min(*c, U - c[0], V - c[1])
+            assert edge <= 0.5 * d["radius"]
