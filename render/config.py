@@ -76,13 +76,38 @@ class TileRecipe(Strict):
         return self
 
 
-PART_TYPES = ("plate", "cylinder", "tile")
+class RingRecipe(Strict):
+    """Ring / washer lying flat; defects go on the top face (an annulus)."""
+
+    weight: float = Field(1.0, gt=0)
+    outer_radius: _range(1, 1000) = (12, 30)  # mm
+    width: _range(0.5, 1000) = (4, 10)  # mm, outer minus inner radius (kept below the outer radius)
+    thickness: _range(0.3, 500) = (2, 5)  # mm
+
+    @model_validator(mode="after")
+    def _hole(self):
+        if self.width[1] >= self.outer_radius[0]:
+            raise ValueError(f"width {self.width[1]} must stay below outer_radius {self.outer_radius[0]}")
+        return self
+
+
+class DomeRecipe(Strict):
+    """Dome / hemisphere (a spherical cap standing on its flat base); defects go on the cap."""
+
+    weight: float = Field(1.0, gt=0)
+    radius: _range(1, 1000) = (10, 25)  # mm, sphere radius
+    height: _range(0.1, 1) = (0.6, 1.0)  # cap height as a fraction of the radius (1 = hemisphere)
+
+
+PART_TYPES = ("plate", "cylinder", "tile", "ring", "dome")
 
 
 class PartsRecipe(Strict):
     plate: PlateRecipe | None = None
     cylinder: CylinderRecipe | None = None
     tile: TileRecipe | None = None
+    ring: RingRecipe | None = None
+    dome: DomeRecipe | None = None
 
     def enabled(self) -> dict[str, BaseModel]:
         return {k: v for k in PART_TYPES if (v := getattr(self, k)) is not None}

@@ -104,3 +104,20 @@ def test_new_defect_types_mesh_on_every_part_type(kind, part, tmp_path):
             c = np.asarray(d["center"])
             edge = min(c[1], V - c[1]) if parts.is_periodic_u(spec["part"]) else min(*c, U - c[0], V - c[1])
             assert edge <= 0.5 * d["radius"]
+
+
+@pytest.mark.parametrize("part", sorted(PART_RECIPES) + ["ring", "dome"])
+def test_every_part_mesh_is_closed_and_faces_outwards(part, tmp_path):
+    from render.config import load_quality, load_scene
+    from render.sampling import sample_frame_spec
+
+    body = PART_RECIPES.get(part, "{}")
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(f"name: t\ncategories: [scratch, chip]\nparts: {{{part}: {body}}}\n"
+                      "defects: {count: [2, 2], scratch: {}, chip: {category: chip}}\n")
+    r, q = load_scene(recipe), load_quality("preview")
+    for i in (1, 2):
+        spec = sample_frame_spec(r, q, 0, i)
+        m = build_part_mesh(spec, **spec["mesh"])
+        tm = trimesh.Trimesh(m.vertices, m.faces, process=True)
+        assert tm.is_watertight and tm.is_winding_consistent and tm.volume > 0, (part, i)

@@ -5,53 +5,93 @@ length, so defects are laid out in a flat 2D domain and displaced along the surf
 - plate: the top face, u along x, v along y; the part stands on z = 0;
 - tile: a curved tile (magnetic tile, shell segment): the convex top, u = arc length across the
   axis, v along the axis (y); edges at height `thickness`, the crown higher;
-- cylinder: the lateral surface, u = arc length from the seam, v = height.
-The rest of the part (walls, caps, bottom) is built flat-shaded from the surface's boundary.
+- cylinder: the lateral surface, u = arc length from the seam, v = height;
+- ring: the top face of a washer, u = arc length around the mid circle from the seam, v = radial
+  distance inward from the outer edge;
+- dome: a spherical cap on its flat base, u = arc length around the base circle from the seam,
+  v = meridian arc length from the base towards the pole (which is closed by a tiny cap).
+For every part cross(dP/du, dP/dv) points out of the material, so a counter-clockwise (u, v)
+triangle faces outwards. The rest of the part (walls, caps, bottom) is built flat-shaded from
+the surface's boundary.
 """
 
 import math
 
 import numpy as np
 
+DOME_POLE = 0.03  # rad: the dome's surface stops this short of the pole (a tiny flat cap)
+
 
 def faces_up(part: dict) -> bool:
-    """True when the defect surface faces up (plate, tile), False when sideways (cylinder)."""
-    return part["type"] in ("plate", "tile")
+    """True when the defect surface faces up (plate, tile, ring, dome), False when sideways (cylinder)."""
+    return part["type"] != "cylinder"
 
 
 def _tile_half_angle(part: dict) -> float:
     return part["width"] / (2 * part["radius"])
 
 
+def _dome_base_angle(part: dict) -> float:
+    """Polar angle of the dome's base circle (pi/2 for a hemisphere)."""
+    return math.acos(1 - part["height"])
+
+
 def surface_extent(part: dict) -> tuple[float, float]:
-    if part["type"] in ("plate", "tile"):
+    t = part["type"]
+    if t in ("plate", "tile"):
         return part["width"], part["length"]
-    if part["type"] == "cylinder":
+    if t == "cylinder":
         return 2 * math.pi * part["radius"], part["height"]
-    raise ValueError(f"unknown part type {part['type']!r}")
+    if t == "ring":
+        return 2 * math.pi * (part["outer_radius"] - part["width"] / 2), part["width"]
+    if t == "dome":
+        a = _dome_base_angle(part)
+        return 2 * math.pi * part["radius"] * math.sin(a), part["radius"] * (a - DOME_POLE)
+    raise ValueError(f"unknown part type {t!r}")
 
 
 def is_periodic_u(part: dict) -> bool:
-    return part["type"] == "cylinder"
+    return part["type"] in ("cylinder", "ring", "dome")
 
 
 def bounding_radius(part: dict) -> float:
     """Radius of the sphere around part_center() that holds the part."""
-    if part["type"] == "plate":
+    t = part["type"]
+    if t == "plate":
         return 0.5 * math.sqrt(part["width"] ** 2 + part["length"] ** 2 + part["thickness"] ** 2)
-    if part["type"] == "tile":
+    if t == "tile":
         crown = part["radius"] * (1 - math.cos(_tile_half_angle(part)))
         return 0.5 * math.sqrt(part["width"] ** 2 + part["length"] ** 2 + (part["thickness"] + crown) ** 2)
+    if t == "ring":
+        return math.sqrt(part["outer_radius"] ** 2 + (part["thickness"] / 2) ** 2)
+    if t == "dome":
+        base = part["radius"] * math.sin(_dome_base_angle(part))
+        return math.sqrt(base**2 + (part["radius"] * part["height"] / 2) ** 2)
     return math.sqrt(part["radius"] ** 2 + (part["height"] / 2) ** 2)
 
 
+def top_height(part: dict) -> float:
+    """Height of the highest point of the part (it stands on z = 0)."""
+    t = part["type"]
+    if t in ("plate", "ring"):
+        return part["thickness"]
+    if t == "tile":
+        return part["thickness"] + part["radius"] * (1 - math.cos(_tile_half_angle(part)))
+    if t == "dome":
+        return part["radius"] * part["height"]
+    return part["height"]
+
+
 def part_center(part: dict) -> np.ndarray:
-    if part["type"] == "plate":
-        return np.array([0.0, 0.0, part["thickness"] / 2])
-    if part["type"] == "tile":
-        crown = part["radius"] * (1 - math.cos(_tile_half_angle(part)))
-        return np.array([0.0, 0.0, (part["thickness"] + crown) / 2])
-    return np.array([0.0, 0.0, part["height"] / 2])
+    return np.array([0.0, 0.0, top_height(part) / 2])
+
+
+def look_span(part: dict) -> tuple[float, float]:
+    """x, y extent over which a close-up may move its look-at point (parts facing up)."""
+    if part["type"] in ("plate", "tile"):
+        return surface_extent(part)
+    r = part["outer_radius"] if part["type"] == "ring" else part["radius"] * math.sin(_dome_base_angle(part))
+    return 2 * r, 2 * r
 
 
 def surface_points(part: dict, uv: np.ndarray, height: np.ndarray | float = 0.0) -> np.ndarray:
@@ -66,14 +106,31 @@ def surface_points(part: dict, uv: np.ndarray, height: np.ndarray | float = 0.0)
         r = part["radius"] + h
         axis_z = part["thickness"] - part["radius"] * math.cos(a)
         return np.column_stack([r * np.sin(theta), v - part["length"] / 2, axis_z + r * np.cos(theta)])
+    if part["type"] == "ring":
+        r_mid = part["outer_radius"] - part["width"] / 2
+        theta = part["seam_angle"] + u / r_mid
+        r = part["outer_radius"] - v
+        return np.column_stack([r * np.cos(theta), r * np.sin(theta), part["thickness"] + h])
+    if part["type"] == "dome":
+        R, a = part["radius"], _dome_base_angle(part)
+        theta = part["seam_angle"] + u / (R * math.sin(a))
+        phi = a - v / R
+        r = R + h
+        center_z = R * (part["height"] - 1)
+        return np.column_stack([r * np.sin(phi) * np.cos(theta), r * np.sin(phi) * np.sin(theta),
+                                center_z + r * np.cos(phi)])
     theta = part["seam_angle"] + u / part["radius"]
     r = part["radius"] + h
     return np.column_stack([r * np.cos(theta), r * np.sin(theta), v])
 
 
-def uv_of_azimuth(part: dict, azimuth: float) -> float:
-    """u of the cylinder line facing a viewer at `azimuth` (radians)."""
-    return ((azimuth - part["seam_angle"]) % (2 * math.pi)) * part["radius"]
+def surface_normals(part: dict, uv: np.ndarray, eps: float = 1e-3) -> np.ndarray:
+    """Unit outward normals of the undisplaced surface at (u, v), by finite differences."""
+    du, dv = np.array([eps, 0.0]), np.array([0.0, eps])
+    tu = surface_points(part, uv + du) - surface_points(part, uv - du)
+    tv = surface_points(part, uv + dv) - surface_points(part, uv - dv)
+    n = np.cross(tu, tv)
+    return n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
 
 
 def _fan(ring: np.ndarray, center: np.ndarray, outward: np.ndarray):
@@ -105,22 +162,55 @@ def _wall(top: np.ndarray, bottom: np.ndarray, center: np.ndarray):
     return verts, _orient(verts, faces, lambda fc: (fc - center) * [1.0, 1.0, 0.0])
 
 
+def _zip(inner: np.ndarray, outer: np.ndarray, down: bool):
+    """Flat band between two concentric closed rings (any lengths) in a plane z = const."""
+    ai = np.arctan2(inner[:, 1], inner[:, 0])
+    ao = np.arctan2(outer[:, 1], outer[:, 0])
+    inner, outer = inner[np.argsort(ai)], outer[np.argsort(ao)]
+    ai, ao = np.sort(ai), np.sort(ao)
+    n, m = len(inner), len(outer)
+    faces, i, j = [], 0, 0
+    while i < n or j < m:  # walk both rings by angle; each step closes one triangle
+        a_next_i = ai[(i + 1) % n] + (2 * np.pi if i + 1 >= n else 0)
+        a_next_j = ao[(j + 1) % m] + (2 * np.pi if j + 1 >= m else 0)
+        if j >= m or (i < n and a_next_i <= a_next_j):
+            faces.append([i % n, (i + 1) % n, n + j % m])
+            i += 1
+        else:
+            faces.append([i % n, n + (j + 1) % m, n + j % m])
+            j += 1
+    verts = np.vstack([inner, outer])
+    normal = np.array([0.0, 0.0, -1.0 if down else 1.0])
+    return verts, _orient(verts, np.array(faces), lambda fc: np.broadcast_to(normal, fc.shape))
+
+
 def build_body(part: dict, boundary_rings: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
     """The flat-shaded rest of the part, as (vertices, faces) pieces.
 
     boundary_rings: closed, ordered rings of 3D points on the surface's boundary (plate, tile:
-    one ring around the top face, walled down to the table; cylinder: the bottom ring and the
-    top ring).
+    one ring around the top face, walled down to the table; periodic parts: the ring at v = 0
+    and the ring at v = V).
     """
-    if faces_up(part):
+    t = part["type"]
+    if t in ("plate", "tile"):
         (top,) = boundary_rings
         bottom = top.copy()
         bottom[:, 2] = 0.0
         center = np.zeros(3)
         return [_wall(top, bottom, center), _fan(bottom, center, np.array([0, 0, -1.0]))]
-    bottom_ring, top_ring = boundary_rings
+    first, last = boundary_rings
+    if t == "ring":  # v = 0 is the outer edge, v = V the inner one
+        outer_bottom, inner_bottom = first.copy(), last.copy()
+        outer_bottom[:, 2] = inner_bottom[:, 2] = 0.0
+        center = np.zeros(3)
+        inner_verts, inner_faces = _wall(last, inner_bottom, center)
+        return [_wall(first, outer_bottom, center), (inner_verts, inner_faces[:, ::-1]),
+                _zip(inner_bottom, outer_bottom, down=True)]
+    if t == "dome":  # v = 0 is the base circle on the table, v = V the small circle at the pole
+        pole = np.array([0.0, 0.0, top_height(part)])
+        return [_fan(first, np.zeros(3), np.array([0, 0, -1.0])), _fan(last, pole, np.array([0, 0, 1.0]))]
     h = part["height"]
     return [
-        _fan(top_ring, np.array([0, 0, h]), np.array([0, 0, 1.0])),
-        _fan(bottom_ring, np.zeros(3), np.array([0, 0, -1.0])),
+        _fan(last, np.array([0, 0, h]), np.array([0, 0, 1.0])),
+        _fan(first, np.zeros(3), np.array([0, 0, -1.0])),
     ]

@@ -26,6 +26,11 @@ def sample_part(rng: np.random.Generator, recipe: SceneRecipe) -> dict:
         return {"type": "tile", "radius": uniform(rng, r.radius), "width": uniform(rng, r.width),
                 "length": uniform(rng, r.length), "thickness": uniform(rng, r.thickness)}
     # seam_angle is set with the camera, so the seam faces away from it
+    if kind == "ring":
+        return {"type": "ring", "outer_radius": uniform(rng, r.outer_radius), "width": uniform(rng, r.width),
+                "thickness": uniform(rng, r.thickness), "seam_angle": 0.0}
+    if kind == "dome":
+        return {"type": "dome", "radius": uniform(rng, r.radius), "height": uniform(rng, r.height), "seam_angle": 0.0}
     return {"type": "cylinder", "radius": uniform(rng, r.radius), "height": uniform(rng, r.height), "seam_angle": 0.0}
 
 
@@ -38,7 +43,7 @@ def sample_camera(rng: np.random.Generator, recipe: SceneRecipe, part: dict, asp
     elevation = math.pi / 2 - tilt if parts.faces_up(part) else tilt
     azimuth = float(rng.uniform(0, 2 * math.pi))
     fill = uniform(rng, c.fill)
-    if part["type"] == "cylinder":
+    if parts.is_periodic_u(part):
         part["seam_angle"] = azimuth + math.pi
     radius = parts.bounding_radius(part)
     sensor = 36.0
@@ -50,8 +55,8 @@ def sample_camera(rng: np.random.Generator, recipe: SceneRecipe, part: dict, asp
     U, V = parts.surface_extent(part)
     spread = max(0.0, 1 - 1 / fill)
     if parts.faces_up(part):
-        target[:2] += (rng.uniform(-0.5, 0.5, 2) * [U, V]) * spread
-        target[2] = 2 * parts.part_center(part)[2]  # the top face (plate) or the crown (tile)
+        target[:2] += (rng.uniform(-0.5, 0.5, 2) * parts.look_span(part)) * spread
+        target[2] = parts.top_height(part)
     else:
         target[2] += rng.uniform(-0.5, 0.5) * V * spread
     target += rng.uniform(-1, 1, 3) * uniform(rng, c.jitter) * radius
@@ -64,6 +69,7 @@ def sample_camera(rng: np.random.Generator, recipe: SceneRecipe, part: dict, asp
         "up": [0.0, 1.0, 0.0] if parts.faces_up(part) else [0.0, 0.0, 1.0],
         "focal_length": focal,
         "sensor_width": sensor,
+        "short_side": min(aspect, 1 / aspect),  # the frame's shorter side / the sensor width
         "azimuth": azimuth,
         "fill": fill,
         "exposure": uniform(rng, c.exposure),
@@ -116,6 +122,7 @@ def sample_material(rng: np.random.Generator, recipe: SceneRecipe, part: dict) -
         "roughness": uniform(rng, m.roughness),
         "brushing": uniform(rng, m.brushing),
         # machining marks: across the plate at a random angle, around the cylinder (turning)
+        # (around a ring or dome: turned)
         "brush_angle": {"plate": float(rng.uniform(0, math.pi)), "tile": math.pi / 2}.get(part["type"], 0.0),
         "grain": uniform(rng, m.grain),
         "texture_offset": rng.uniform(0, 1000, 3).tolist(),
