@@ -42,6 +42,16 @@ class Strict(BaseModel):
 
 
 # ---- parts -------------------------------------------------------------------------------
+class GroovesRecipe(Strict):
+    """Parallel machined grooves across the defect surface (a grooved plate, a thread)."""
+
+    count: _int_range(1, 400) = (3, 8)
+    width: _range(0.01, 100) = (0.6, 2)  # mm
+    depth: _range(0.01, 50) = (0.2, 1)  # mm
+    profiles: list[Literal["v", "u", "flat"]] = Field(default=["v", "u", "flat"], min_length=1)
+    probability: float = Field(1.0, ge=0, le=1)  # chance that a frame's part has grooves
+
+
 class PlateRecipe(Strict):
     """Machined flat plate; defects go on the top face."""
 
@@ -49,6 +59,7 @@ class PlateRecipe(Strict):
     width: _range(1, 2000) = (40, 80)  # mm, along x
     length: _range(1, 2000) = (30, 60)  # mm, along y
     thickness: _range(0.5, 500) = (3, 8)  # mm
+    grooves: GroovesRecipe | None = None  # along x or y
 
 
 class CylinderRecipe(Strict):
@@ -57,6 +68,7 @@ class CylinderRecipe(Strict):
     weight: float = Field(1.0, gt=0)
     radius: _range(1, 1000) = (8, 20)  # mm
     height: _range(1, 2000) = (25, 60)  # mm
+    grooves: GroovesRecipe | None = None  # around the axis (turned grooves, a thread)
 
 
 class TileRecipe(Strict):

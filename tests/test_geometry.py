@@ -106,12 +106,17 @@ def test_new_defect_types_mesh_on_every_part_type(kind, part, tmp_path):
             assert edge <= 0.5 * d["radius"]
 
 
-@pytest.mark.parametrize("part", sorted(PART_RECIPES) + ["ring", "dome"])
-def test_every_part_mesh_is_closed_and_faces_outwards(part, tmp_path):
+GROOVED = {"grooved plate": ("plate", "{grooves: {count: [3, 5], width: [1, 2], depth: [0.4, 1]}}"),
+           "threaded shaft": ("cylinder", "{radius: [6, 8], height: [20, 25], grooves: {count: [12, 16], "
+                                          "width: [0.6, 0.9], depth: [0.3, 0.4], profiles: [v]}}")}
+
+
+@pytest.mark.parametrize("name", sorted(PART_RECIPES) + ["ring", "dome", *GROOVED])
+def test_every_part_mesh_is_closed_and_faces_outwards(name, tmp_path):
     from render.config import load_quality, load_scene
     from render.sampling import sample_frame_spec
 
-    body = PART_RECIPES.get(part, "{}")
+    part, body = GROOVED.get(name, (name, PART_RECIPES.get(name, "{}")))
     recipe = tmp_path / "r.yaml"
     recipe.write_text(f"name: t\ncategories: [scratch, chip]\nparts: {{{part}: {body}}}\n"
                       "defects: {count: [2, 2], scratch: {}, chip: {category: chip}}\n")
@@ -120,4 +125,7 @@ def test_every_part_mesh_is_closed_and_faces_outwards(part, tmp_path):
         spec = sample_frame_spec(r, q, 0, i)
         m = build_part_mesh(spec, **spec["mesh"])
         tm = trimesh.Trimesh(m.vertices, m.faces, process=True)
-        assert tm.is_watertight and tm.is_winding_consistent and tm.volume > 0, (part, i)
+        assert tm.is_watertight and tm.is_winding_consistent and tm.volume > 0, (name, i)
+        if name in GROOVED:  # the grooves are cut into the surface
+            assert len(spec["part"]["grooves"]["positions"]) >= 3
+            assert m.vertices[:, 2 if part == "plate" else 0].min() < spec["part"].get("thickness", 99)

@@ -127,7 +127,8 @@ def _ring(keys: np.ndarray, grid: tuple[int, int], scale: int) -> np.ndarray:
 def build_part_mesh(spec: dict, base_segments: int, across_groove: float, min_spacing: float) -> PartMesh:
     part, defects = spec["part"], spec["defects"]
     extent = parts.surface_extent(part)
-    features = []
+    features = [(skel, core, max(spacing, min_spacing))
+                for skel, core, spacing in parts.groove_refinement(part, across_groove)]
     for d in defects:
         skel, core, spacing = dfx.REFINEMENT[d["type"]](d, across_groove)
         features.append((skel, core, max(spacing, min_spacing)))
@@ -135,7 +136,7 @@ def build_part_mesh(spec: dict, base_segments: int, across_groove: float, min_sp
     on_boundary = (keys == 0).any(1) | (keys[:, 0] == grid[0] * scale) | (keys[:, 1] == grid[1] * scale)
     faces = _triangulate(uv, on_boundary)
 
-    height = np.zeros(len(uv))
+    height = parts.groove_height(part, uv)
     for d in defects:
         lo, hi = dfx.bbox(d)
         sel = np.all((uv >= lo) & (uv <= hi), axis=1)

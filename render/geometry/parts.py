@@ -124,6 +124,39 @@ def surface_points(part: dict, uv: np.ndarray, height: np.ndarray | float = 0.0)
     return np.column_stack([r * np.cos(theta), r * np.sin(theta), v])
 
 
+def groove_lines(part: dict) -> list[tuple[int, float, float]]:
+    """Machined grooves of the part (threads on a shaft): (k, position, width) per groove, where
+    the groove is the band |uv[:, k] - position| < width / 2 across the whole surface."""
+    g = part.get("grooves")
+    if not g:
+        return []
+    k = 1 if g["axis"] == "u" else 0  # a groove along u sits at a fixed v
+    return [(k, pos, g["width"]) for pos in g["positions"]]
+
+
+def groove_height(part: dict, uv: np.ndarray) -> np.ndarray:
+    """Displacement of the part's grooves (zero where there are none)."""
+    h = np.zeros(len(uv))
+    g = part.get("grooves")
+    for k, pos, width in groove_lines(part):
+        s = np.abs(uv[:, k] - pos) / (width / 2)
+        inside = s < 1
+        shape = {"v": 1 - s, "u": np.sqrt(np.clip(1 - s * s, 0, 1)), "flat": np.clip((1 - s) / 0.2, 0, 1)}
+        h = np.minimum(h, np.where(inside, -g["depth"] * shape[g["profile"]], 0.0))
+    return h
+
+
+def groove_refinement(part: dict, across: float) -> list[tuple[np.ndarray, float, float]]:
+    U, V = surface_extent(part)
+    out = []
+    for k, pos, width in groove_lines(part):
+        length = U if k == 1 else V
+        t = np.linspace(0, length, max(2, int(np.ceil(length / (width / 4)))))
+        edges = np.vstack([np.column_stack([t, np.full_like(t, pos + o)]) for o in (-width / 2, 0.0, width / 2)])
+        out.append((edges if k == 1 else edges[:, ::-1], width / 2, width / across))
+    return out
+
+
 def surface_normals(part: dict, uv: np.ndarray, eps: float = 1e-3) -> np.ndarray:
     """Unit outward normals of the undisplaced surface at (u, v), by finite differences."""
     du, dv = np.array([eps, 0.0]), np.array([0.0, eps])

@@ -177,6 +177,9 @@ def _edge_anchor(rng, part: dict, lo, hi) -> tuple[np.ndarray, np.ndarray]:
     edges = [(1, 0.0, [0.0, 1.0]), (1, V, [0.0, -1.0])]  # (coordinate index, value, inward normal)
     if not parts.is_periodic_u(part):
         edges += [(0, 0.0, [1.0, 0.0]), (0, U, [-1.0, 0.0])]
+    for k, pos, width in parts.groove_lines(part):  # the rims of machined grooves are edges too
+        inward = np.eye(2)[k]
+        edges += [(k, pos - width / 2, list(-inward)), (k, pos + width / 2, list(inward))]
     reach = 0.1 * max(U, V)
     near = [e for e in edges if lo[e[0]] - reach <= e[1] <= hi[e[0]] + reach]
     if not near:

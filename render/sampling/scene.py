@@ -20,8 +20,9 @@ def sample_part(rng: np.random.Generator, recipe: SceneRecipe) -> dict:
     kind = names[int(rng.choice(len(names), p=w / w.sum()))]
     r = options[kind]
     if kind == "plate":
-        return {"type": "plate", "width": uniform(rng, r.width), "length": uniform(rng, r.length),
+        part = {"type": "plate", "width": uniform(rng, r.width), "length": uniform(rng, r.length),
                 "thickness": uniform(rng, r.thickness)}
+        return _with_grooves(rng, part, r.grooves, str(rng.choice(["u", "v"])))
     if kind == "tile":
         return {"type": "tile", "radius": uniform(rng, r.radius), "width": uniform(rng, r.width),
                 "length": uniform(rng, r.length), "thickness": uniform(rng, r.thickness)}
@@ -31,7 +32,23 @@ def sample_part(rng: np.random.Generator, recipe: SceneRecipe) -> dict:
                 "thickness": uniform(rng, r.thickness), "seam_angle": 0.0}
     if kind == "dome":
         return {"type": "dome", "radius": uniform(rng, r.radius), "height": uniform(rng, r.height), "seam_angle": 0.0}
-    return {"type": "cylinder", "radius": uniform(rng, r.radius), "height": uniform(rng, r.height), "seam_angle": 0.0}
+    part = {"type": "cylinder", "radius": uniform(rng, r.radius), "height": uniform(rng, r.height), "seam_angle": 0.0}
+    return _with_grooves(rng, part, r.grooves, "u")
+
+
+def _with_grooves(rng, part: dict, g, axis: str) -> dict:
+    """Evenly pitched grooves along `axis` (u: at fixed v), a little jitter in position."""
+    if g is None or rng.random() >= g.probability:
+        return part
+    U, V = parts.surface_extent(part)
+    span = V if axis == "u" else U
+    n = int(rng.integers(g.count[0], g.count[1] + 1))
+    width = min(uniform(rng, g.width), 0.5 * span / (n + 1))
+    pitch = span / (n + 1)
+    positions = (np.arange(1, n + 1) * pitch + rng.uniform(-0.05, 0.05, n) * pitch).tolist()
+    part["grooves"] = {"axis": axis, "positions": positions, "width": width, "depth": uniform(rng, g.depth),
+                       "profile": str(rng.choice(g.profiles))}
+    return part
 
 
 def sample_camera(rng: np.random.Generator, recipe: SceneRecipe, part: dict, aspect: float) -> dict:
