@@ -263,24 +263,31 @@ DEFECT_TYPES = ("scratch", "dent", "crack", "pit", "stain", "chip", "collision",
 
 class DefectsRecipe(Strict):
     count: _int_range(0, 50) = (1, 4)  # defect instances per frame
-    scratch: ScratchRecipe | None = None
-    dent: DentRecipe | None = None
-    crack: CrackRecipe | None = None
-    pit: PitRecipe | None = None
-    stain: StainRecipe | None = None
-    chip: ChipRecipe | None = None
-    collision: CollisionRecipe | None = None
-    burr: BurrRecipe | None = None
-    gap: GapRecipe | None = None
-    uneven: UnevenRecipe | None = None
+    scratch: ScratchRecipe | list[ScratchRecipe] | None = None
+    dent: DentRecipe | list[DentRecipe] | None = None
+    crack: CrackRecipe | list[CrackRecipe] | None = None
+    pit: PitRecipe | list[PitRecipe] | None = None
+    stain: StainRecipe | list[StainRecipe] | None = None
+    chip: ChipRecipe | list[ChipRecipe] | None = None
+    collision: CollisionRecipe | list[CollisionRecipe] | None = None
+    burr: BurrRecipe | list[BurrRecipe] | None = None
+    gap: GapRecipe | list[GapRecipe] | None = None
+    uneven: UnevenRecipe | list[UnevenRecipe] | None = None
 
-    def enabled(self) -> dict[str, BaseModel]:
-        return {k: v for k in DEFECT_TYPES if (v := getattr(self, k)) is not None}
+    def enabled(self) -> list[tuple[str, BaseModel]]:
+        """(defect type, its recipe) for every entry; a type given as a list (several categories
+        drawn from one defect family) contributes each item."""
+        out = []
+        for k in DEFECT_TYPES:
+            v = getattr(self, k)
+            out += [(k, item) for item in (v if isinstance(v, list) else [v] if v is not None else [])]
+        return out
 
 
 # ---- look --------------------------------------------------------------------------------
 class MaterialRecipe(Strict):
-    """Physically based metal; colour as HSV ranges."""
+    """Physically based surface (metal by default; metallic 0 for plastic, ceramic, paint;
+    transmission 1 for glass); colour as HSV ranges."""
 
     value: _range(0, 1) = (0.55, 0.9)
     saturation: _range(0, 1) = (0.0, 0.08)
@@ -289,11 +296,20 @@ class MaterialRecipe(Strict):
     roughness: _range(0, 1) = (0.15, 0.45)
     brushing: _range(0, 1) = (0.0, 0.6)  # strength of the directional machining marks
     grain: _range(0, 1) = (0.05, 0.3)  # strength of the isotropic micro-texture
+    grain_scale: _range(0.01, 100) = (3, 3)  # micro-texture features per mm (low: coarse, sand-cast)
+    relief: _range(0.001, 5) = (0.02, 0.02)  # mm, bump depth of the machining marks and grain
+    transmission: _range(0, 1) = (0.0, 0.0)  # 1: glass
+    ior: _range(1, 3) = (1.5, 1.5)  # index of refraction (glass 1.5)
+
+
+LIGHT_RIGS = ("area", "ring", "coaxial", "grazing", "bar", "dome")
 
 
 class LightsRecipe(Strict):
-    """Area lights placed on a hemisphere around the part, aimed at it."""
+    """Lighting: per frame one rig is drawn from `rigs`; `area` places area lights on a hemisphere
+    around the part, aimed at it (the other rigs are described in the README)."""
 
+    rigs: list[Literal[LIGHT_RIGS]] = Field(default=["area"], min_length=1)
     count: _int_range(1, 8) = (1, 3)
     # brightness of the emitter itself: 1 is white when seen in a mirror at exposure 0, which is
     # what a metal part shows. Power follows from it and the size (P = radiance * pi * area).
@@ -302,6 +318,9 @@ class LightsRecipe(Strict):
     distance: _range(10, 100000) = (150, 500)  # mm from the part centre
     elevation: _range(0, 90) = (20, 85)  # degrees above the part's base plane
     temperature: _range(1000, 15000) = (4000, 7500)  # K
+    ring_radius: _range(1, 2000) = (20, 60)  # mm, ring light around the lens
+    grazing_elevation: _range(0, 45) = (3, 15)  # degrees, low-angle lights
+    bar_length: _range(10, 5000) = (150, 400)  # mm, bar light
 
 
 class WorldRecipe(Strict):
@@ -350,7 +369,7 @@ class SceneRecipe(Strict):
     def _categories(self):
         if len(set(self.categories)) != len(self.categories):
             raise ValueError(f"categories must be unique, got {self.categories}")
-        for kind, d in self.defects.enabled().items():
+        for kind, d in self.defects.enabled():
             if d.category not in self.categories:
                 raise ValueError(f"defects.{kind}.category '{d.category}' is not in categories {self.categories}")
         if self.defects.count[1] > 0 and not self.defects.enabled():

@@ -277,12 +277,11 @@ def sample_defects(rng: np.random.Generator, recipe: SceneRecipe, part: dict, ca
     n = int(rng.integers(lo_n, hi_n + 1))
     if n == 0 or not enabled:
         return []
-    kinds = list(enabled)
-    w = np.array([enabled[k].weight for k in kinds])
+    w = np.array([r.weight for _, r in enabled])
     lo, hi = visible_region(part, camera)
     out = []
     for i in range(n):
-        kind = kinds[int(rng.choice(len(kinds), p=w / w.sum()))]
-        d = SAMPLERS[kind](rng, enabled[kind], lo, hi, part)
-        out.append({"id": i + 1, "category": enabled[kind].category, **d})
+        kind, r = enabled[int(rng.choice(len(enabled), p=w / w.sum()))]
+        d = SAMPLERS[kind](rng, r, lo, hi, part)
+        out.append({"id": i + 1, "category": r.category, **d})
     return out

@@ -108,26 +108,65 @@ def blackbody_rgb(kelvin: float) -> list[float]:
     return (lin / lin.max()).tolist()
 
 
+def _aimed(location, look_at, size, radiance, color, size_y=None, camera_visible=True) -> dict:
+    area = size * (size if size_y is None else size_y) * 1e-6  # m^2
+    light = {"type": "area", "location": np.asarray(location, dtype=float).tolist(),
+             "look_at": np.asarray(look_at, dtype=float).tolist(), "size": size, "power": radiance * math.pi * area,
+             "color": color}
+    if size_y is not None:
+        light["size_y"] = size_y
+    if not camera_visible:
+        light["camera_visible"] = False
+    return light
+
+
+def _on_sphere(center, dist, elevation, azimuth) -> np.ndarray:
+    return center + dist * np.array([math.cos(elevation) * math.cos(azimuth),
+                                     math.cos(elevation) * math.sin(azimuth), math.sin(elevation)])
+
+
 def sample_lights(rng: np.random.Generator, recipe: SceneRecipe, part: dict, camera: dict) -> list[dict]:
+    """The lights of one frame: one rig drawn from the recipe's `rigs`.
+
+    area: 1-8 square area lights on a hemisphere; grazing: the same at low elevation;
+    ring: 8 small lights on a circle around the lens; coaxial: one light at the lens, along the
+    line of sight (invisible to the camera, as behind a beam splitter); bar: one long
+    rectangular light; dome: one huge soft light overhead (diffuse, shadowless).
+    """
     r = recipe.lights
-    n = int(rng.integers(r.count[0], r.count[1] + 1))
+    rig = r.rigs[int(rng.integers(len(r.rigs)))]
     center = parts.part_center(part)
-    lights = []
-    for _ in range(n):
-        el = math.radians(uniform(rng, r.elevation))
-        az = float(rng.uniform(0, 2 * math.pi))
-        dist = uniform(rng, r.distance)
+    color = blackbody_rgb(uniform(rng, r.temperature))
+    radiance = uniform(rng, r.radiance)
+    if rig in ("area", "grazing"):
+        n = int(rng.integers(r.count[0], r.count[1] + 1))
+        lights = []
+        for _ in range(n):
+            el = math.radians(uniform(rng, r.grazing_elevation if rig == "grazing" else r.elevation))
+            loc = _on_sphere(center, uniform(rng, r.distance), el, float(rng.uniform(0, 2 * math.pi)))
+            lights.append(_aimed(loc, center, uniform(rng, r.size), radiance, color))
+            radiance, color = uniform(rng, r.radiance), blackbody_rgb(uniform(rng, r.temperature))
+        return lights
+    cam, look = np.asarray(camera["location"]), np.asarray(camera["look_at"])
+    forward = (look - cam) / np.linalg.norm(look - cam)
+    if rig == "ring":
+        side = np.cross(forward, [0.0, 0.0, 1.0] if abs(forward[2]) < 0.9 else [1.0, 0.0, 0.0])
+        side /= np.linalg.norm(side)
+        up = np.cross(side, forward)
+        rad = uniform(rng, r.ring_radius)
+        size = max(2.0, 2 * math.pi * rad / 8 * 0.5)
+        return [_aimed(cam + rad * (math.cos(a) * side + math.sin(a) * up), look, size, radiance, color,
+                       camera_visible=False) for a in np.linspace(0, 2 * math.pi, 8, endpoint=False)]
+    if rig == "coaxial":
         size = uniform(rng, r.size)
-        loc = center + dist * np.array([math.cos(el) * math.cos(az), math.cos(el) * math.sin(az), math.sin(el)])
-        lights.append({
-            "type": "area",
-            "location": loc.tolist(),
-            "look_at": center.tolist(),
-            "size": size,
-            "power": uniform(rng, r.radiance) * math.pi * (size * 1e-3) ** 2,
-            "color": blackbody_rgb(uniform(rng, r.temperature)),
-        })
-    return lights
+        return [_aimed(cam - forward * 1.0, look, size, radiance, color, camera_visible=False)]
+    if rig == "bar":
+        el = math.radians(uniform(rng, r.elevation))
+        loc = _on_sphere(center, uniform(rng, r.distance), el, float(rng.uniform(0, 2 * math.pi)))
+        return [_aimed(loc, center, uniform(rng, r.bar_length), radiance, color, size_y=uniform(rng, r.size) / 4)]
+    # dome: a soft light overhead, three times wider than its distance
+    dist = uniform(rng, r.distance)
+    return [_aimed(center + [0.0, 0.0, dist], center, 3 * dist, radiance * 0.5, color)]
 
 
 def sample_material(rng: np.random.Generator, recipe: SceneRecipe, part: dict) -> dict:
@@ -143,6 +182,10 @@ def sample_material(rng: np.random.Generator, recipe: SceneRecipe, part: dict) -
         "brush_angle": {"plate": float(rng.uniform(0, math.pi)), "tile": math.pi / 2}.get(part["type"], 0.0),
         "grain": uniform(rng, m.grain),
         "texture_offset": rng.uniform(0, 1000, 3).tolist(),
+        "grain_scale": uniform(rng, m.grain_scale),
+        "relief": uniform(rng, m.relief),
+        "transmission": uniform(rng, m.transmission),
+        "ior": uniform(rng, m.ior),
     }
 
 
