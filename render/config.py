@@ -426,10 +426,20 @@ def _read_yaml(path: Path, what: str) -> dict:
     return data
 
 
+def _union_tag(part) -> bool:
+    """pydantic names the branch of `X | list[X]` in an error's location: 'XRecipe', 'list[XRecipe]'."""
+    return isinstance(part, str) and (part.endswith("Recipe") or part.startswith("list["))
+
+
 def _explain(path: Path, err: ValidationError) -> UserError:
+    errors = err.errors()
+    # for a key that may be one recipe or a list of them, the branch the input does not take
+    # only says "should be a list/dict": keep the errors of the branch it does take
+    wrong_shape = {"list_type", "model_type", "dict_type", "model_attributes_type"}
+    errors = [e for e in errors if not (any(map(_union_tag, e["loc"])) and e["type"] in wrong_shape)] or errors
     lines = []
-    for e in err.errors():
-        loc = ".".join(str(p) for p in e["loc"])
+    for e in errors:
+        loc = ".".join(str(p) for p in e["loc"] if not _union_tag(p))
         if e["type"] == "extra_forbidden":
             lines.append(f"{path}: unknown key '{loc}' (check spelling; README lists every key)")
         elif e["type"] == "missing":
