@@ -38,6 +38,7 @@ def build_metal_material() -> bpy.types.Material:
     brush.inputs["Detail"].default_value = 2.0
     _link(t, brush_map.outputs["Vector"], brush.inputs["Vector"])
     grain = n.new("ShaderNodeTexNoise")
+    grain.name = "grain"
     grain.inputs["Scale"].default_value = 3.0  # per mm
     grain.inputs["Detail"].default_value = 2.0
     _link(t, mapping.outputs["Vector"], grain.inputs["Vector"])
@@ -132,6 +133,11 @@ def update_metal_material(mat: bpy.types.Material, m: dict) -> None:
     s["From Min"].default_value, s["From Max"].default_value = 0.3, 0.7
     s["To Min"].default_value, s["To Max"].default_value = 1 - 0.5 * m["brushing"], 1 + 0.5 * m["brushing"]
     n["bump_grain"].inputs["Strength"].default_value = 0.4 * m["grain"]
+    n["grain"].inputs["Scale"].default_value = m["grain_scale"]
+    for bump in ("bump_brush", "bump_grain"):
+        n[bump].inputs["Distance"].default_value = m["relief"] * 1e-3  # mm -> m
+    bsdf.inputs["Transmission Weight"].default_value = m["transmission"]
+    bsdf.inputs["IOR"].default_value = m["ior"]
     r = n["roughness"].inputs
     spread = 0.3 * m["grain"] * m["roughness"]
     r["To Min"].default_value = max(0.0, m["roughness"] - spread)

@@ -122,8 +122,13 @@ def update_lights(existing: list, lights: list[dict]) -> list:
         existing.append(obj)
     for obj, spec in zip(existing, lights, strict=False):
         _aim(obj, spec["location"], spec["look_at"])
-        obj.data.shape = "SQUARE"
+        if "size_y" in spec:  # a bar light
+            obj.data.shape = "RECTANGLE"
+            obj.data.size_y = spec["size_y"] * MM
+        else:
+            obj.data.shape = "SQUARE"
         obj.data.size = spec["size"] * MM
         obj.data.energy = spec["power"]
         obj.data.color = spec["color"]
+        obj.visible_camera = spec.get("camera_visible", True)  # ring and coaxial lights sit at the lens
     return existing

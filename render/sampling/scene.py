@@ -71,7 +71,12 @@ def sample_camera(rng: np.random.Generator, recipe: SceneRecipe, part: dict, asp
     target = parts.part_center(part).copy()
     U, V = parts.surface_extent(part)
     spread = max(0.0, 1 - 1 / fill)
-    if parts.faces_up(part):
+    if part["type"] == "ring":  # close-ups look at the annulus, not into the hole
+        a = rng.uniform(0, 2 * math.pi)
+        r_mid = part["outer_radius"] - part["width"] / 2
+        target[:2] += r_mid * min(1.0, 2 * spread) * np.array([math.cos(a), math.sin(a)])
+        target[2] = parts.top_height(part)
+    elif parts.faces_up(part):
         target[:2] += (rng.uniform(-0.5, 0.5, 2) * parts.look_span(part)) * spread
         target[2] = parts.top_height(part)
     else:
