@@ -267,7 +267,7 @@ def chip_footprint(d: dict, uv: np.ndarray) -> np.ndarray:
 
 
 def chip_refinement(d: dict, across: float):
-    spacing = min(d["radius"] / 12, d["bump"] / 3)
+    spacing = min(d["radius"] / 24, d["bump"] / 4)
     return _blob_grid(d, spacing), 0.0, spacing
 
 
