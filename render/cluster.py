@@ -105,10 +105,12 @@ def render_batch(root: str, specs: list[dict], log_name: str, blender: str | Non
         _publish({"frames": len(skipped)})
     done: dict[int, float] = {}
     result = {"done": done, "skipped": skipped, "error": None, "max_rss_mb": 0.0,
-              "prepare_s": time.perf_counter() - t0}
+              "prepare_s": time.perf_counter() - t0, "started": False}
 
     def on_event(ev: dict) -> None:
-        if ev["event"] == "done":
+        if ev["event"] == "ready":
+            result["started"] = True
+        elif ev["event"] == "done":
             (Path(ev["frame"]) / "mesh.npz").unlink(missing_ok=True)
             done[int(Path(ev["frame"]).name)] = ev["timing_s"]["render_image"] + ev["timing_s"]["render_ids"]
             _publish({"frames": 1})
@@ -218,6 +220,8 @@ def run_frames(root: Path, specs: list[dict], batch_size: int, w: Workers, blend
                 rss = max(rss, res["max_rss_mb"])
                 if not res["error"]:
                     continue
+                if not res.get("killed") and not res["started"]:  # no frame can render: stop at once
+                    raise UserError(f"Blender did not start: {res['error']}")
                 left = [s for s in batch if s["frame_index"] not in res["done"]
                         and s["frame_index"] not in res["skipped"]]
                 # the first unfinished frame is the one Blender died on; with a dead worker we

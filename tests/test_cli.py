@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT
+from conftest import DATA, ROOT
 
 
 def run_cli(*args, cwd=None):
@@ -85,3 +85,12 @@ def test_dataset_commands(tmp_path):
     assert_one_line_error(run_cli("slice", str(syn), "--out", str(tmp_path / "x"), "--overlap", "1.5"), "--overlap")
     assert_one_line_error(run_cli("compose", "--reference", str(ref), "--synthetic", str(syn), "--out", str(out)),
                           "not empty")
+
+
+def test_a_blender_that_cannot_start_stops_the_run_with_one_message(tmp_path):
+    res = subprocess.run([sys.executable, "-m", "render.cli", "render", "--scene", str(DATA / "tiny_scene.yaml"),
+                          "--n", "3", "--out", str(tmp_path), "--workers", "1", "--blender", "/bin/false"],
+                         capture_output=True, text=True, cwd=ROOT, check=False)
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "error: Blender did not start: Blender exited with code 1" in res.stderr
+    assert len(list((tmp_path / "tiny" / "logs").glob("*.log"))) == 1  # tried once, not once per frame
