@@ -102,7 +102,7 @@ def render_batch(root: str, specs: list[dict], log_name: str, blender: str | Non
         else:
             skipped.append(spec["frame_index"])
     if skipped:
-        _publish({"frames": len(skipped)})
+        _publish({"frames": skipped})
     done: dict[int, float] = {}
     result = {"done": done, "skipped": skipped, "error": None, "max_rss_mb": 0.0,
               "prepare_s": time.perf_counter() - t0, "started": False}
@@ -112,8 +112,9 @@ def render_batch(root: str, specs: list[dict], log_name: str, blender: str | Non
             result["started"] = True
         elif ev["event"] == "done":
             (Path(ev["frame"]) / "mesh.npz").unlink(missing_ok=True)
-            done[int(Path(ev["frame"]).name)] = ev["timing_s"]["render_image"] + ev["timing_s"]["render_ids"]
-            _publish({"frames": 1})
+            index = int(Path(ev["frame"]).name)
+            done[index] = ev["timing_s"]["render_image"] + ev["timing_s"]["render_ids"]
+            _publish({"frames": [index]})
         elif ev["event"] == "finished":
             result["max_rss_mb"] = ev["max_rss_mb"]
 
@@ -139,14 +140,16 @@ def _executor(w: Workers):
     if w.scheduler is None:
         n, threads = plan_local(os.cpu_count() or 1, w.workers, w.threads)
         if n == 1:  # one worker needs no cluster: run the batches from a thread of this process
-            with ThreadPoolExecutor(1) as pool:
-                def subscribe(cb):
-                    global _local_progress
-                    _local_progress = cb
-                try:
-                    yield pool, 1, threads, subscribe
-                finally:
-                    _local_progress = None
+            pool = ThreadPoolExecutor(1)
+
+            def subscribe(cb):
+                global _local_progress
+                _local_progress = cb
+            try:
+                yield pool, 1, threads, subscribe
+            finally:  # on an error or Ctrl-C, queued batches are dropped, not rendered
+                pool.shutdown(wait=True, cancel_futures=True)
+                _local_progress = None
             return
         from distributed import Client, LocalCluster
 
@@ -163,10 +166,13 @@ def _executor(w: Workers):
     _quiet_dask()
     try:
         client = Client(w.scheduler, timeout=30)
-    except OSError as e:
-        raise UserError(f"cannot reach the Dask scheduler at {w.scheduler} ({e}); is it running?") from None
+    except (OSError, ValueError, TimeoutError) as e:
+        raise UserError(f"cannot reach the Dask scheduler at {w.scheduler} ({e}); is it running, and is the "
+                        "address like tcp://host:8786?") from None
     with client:
-        slots = sum(client.nthreads().values()) or 1
+        # one Blender per worker at a time is what the batches are cut for (start workers with
+        # --nthreads 1 and give the cores to --threads)
+        slots = len(client.scheduler_info()["workers"]) or 1
         yield client.get_executor(), slots, w.threads, lambda cb: client.subscribe_topic(PROGRESS_TOPIC,
                                                                                  lambda ev: cb(ev[1]))
 
@@ -182,6 +188,12 @@ class RunOutcome:
     workers_threads: tuple[int, int] | None
 
 
+def _finished(root: Path, spec: dict) -> bool:
+    from render.pipeline import frame_name
+
+    return (Path(root) / "frames" / frame_name(spec["frame_index"]) / "manifest.json").exists()
+
+
 def run_frames(root: Path, specs: list[dict], batch_size: int, w: Workers, blender: str | None = None,
                desc: str = "render") -> RunOutcome:
     """Render every spec's frame (skipping finished ones); returns counts and the failed frames."""
@@ -192,7 +204,14 @@ def run_frames(root: Path, specs: list[dict], batch_size: int, w: Workers, blend
     failed: dict[int, str] = {}
     rendered, cycles_s, prepare_s, rss = 0, 0.0, 0.0, 0.0
     with _executor(w) as (pool, slots, threads, subscribe), tqdm(total=len(specs), desc=desc, unit="frame") as bar:
-        subscribe(lambda msg: bar.update(msg["frames"]))
+        counted: set[int] = set()
+
+        def count(frames) -> None:  # a rescheduled batch reports its frames again: count each once
+            new = set(frames) - counted
+            counted.update(new)
+            bar.update(len(new))
+
+        subscribe(lambda msg: count(msg["frames"]))
         pending: dict[Future, list[dict]] = {}
 
         def submit(batch: list[dict]) -> None:
@@ -223,7 +242,7 @@ def run_frames(root: Path, specs: list[dict], batch_size: int, w: Workers, blend
                 if not res.get("killed") and not res["started"]:  # no frame can render: stop at once
                     raise UserError(f"Blender did not start: {res['error']}")
                 left = [s for s in batch if s["frame_index"] not in res["done"]
-                        and s["frame_index"] not in res["skipped"]]
+                        and s["frame_index"] not in res["skipped"] and not _finished(root, s)]
                 # the first unfinished frame is the one Blender died on; with a dead worker we
                 # cannot tell, so each unfinished frame counts as a suspect
                 suspects = left if res.get("killed") else left[:1]
@@ -232,7 +251,7 @@ def run_frames(root: Path, specs: list[dict], batch_size: int, w: Workers, blend
                     if attempts[s["frame_index"]] > w.retries:
                         failed[s["frame_index"]] = res["error"]
                         bar.set_postfix(failed=len(failed))
-                        bar.update(1)
+                        count([s["frame_index"]])
                     else:
                         submit([s])
                 rest = [s for s in left if s not in suspects]

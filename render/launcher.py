@@ -10,6 +10,7 @@ import ctypes
 import importlib.util
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -30,25 +31,48 @@ class RenderError(RuntimeError):
     pass
 
 
-def _linux_child_setup(cpus: list[int] | None) -> Callable[[], None]:
+def _linux_child_setup(cpus: list[int] | None) -> Callable[[], None] | None:
+    """Runs in the child between fork and exec: only plain system calls there (libc is loaded
+    here, in the parent)."""
+    try:
+        prctl = ctypes.CDLL("libc.so.6", use_errno=True).prctl
+    except OSError:
+        return None
+
     def setup() -> None:
-        # Blender gets SIGKILL when the process that started it dies (no orphan renders)
-        try:
-            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        except OSError:
-            pass
+        prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: Blender dies with the process that started it
         if cpus:
             os.sched_setaffinity(0, cpus)
 
     return setup
 
 
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
 def blender_command(args: list[str], blender: str | None = None) -> list[str]:
     if blender:
+        if shutil.which(blender) is None:
+            raise UserError(f"--blender {blender}: no such executable (give the path to Blender 4.5's `blender`)")
         return [blender, "-b", "--factory-startup", "--python-exit-code", "1", "-P", str(ENTRY_SCRIPT), "--", *args]
     if importlib.util.find_spec("bpy") is None:
         raise UserError("the bpy module is not installed in this Python: run `make install`, or pass --blender PATH")
     return [sys.executable, str(ENTRY_SCRIPT), *args]
+
+
+def _parse_event(line: str) -> dict | None:
+    """A progress event, or None for ordinary output (including a garbled event line)."""
+    if not line.startswith(EVENT_PREFIX):
+        return None
+    try:
+        event = json.loads(line[len(EVENT_PREFIX):])
+    except json.JSONDecodeError:
+        return None
+    return event if isinstance(event, dict) and "event" in event else None
 
 
 def run_batch(frame_dirs: list[Path], log_path: Path, on_event: Callable[[dict], None],
@@ -65,18 +89,23 @@ def run_batch(frame_dirs: list[Path], log_path: Path, on_event: Callable[[dict],
         log.write("$ " + " ".join(cmd) + "\n")
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1,
                                 preexec_fn=_linux_child_setup(cpus) if sys.platform == "linux" else None)
-        for line in proc.stdout:
-            log.write(line)
-            if line.startswith(EVENT_PREFIX):
-                event = json.loads(line[len(EVENT_PREFIX):])
+        try:
+            for line in proc.stdout:
+                log.write(line)
+                event = _parse_event(line)
+                if event is None:
+                    tail = (tail + [line.rstrip()])[-15:]
+                    continue
                 if event["event"] == "fatal":
                     fatal = event["message"]
                 on_event(event)
-            else:
-                tail = (tail + [line.rstrip()])[-15:]
+        except BaseException:  # Ctrl-C, an error in on_event: Blender does not live on
+            proc.kill()
+            proc.wait()
+            raise
         code = proc.wait()
     if fatal:
         raise UserError(fatal)
     if code != 0:
-        how = f"was killed by {signal.Signals(-code).name}" if code < 0 else f"exited with code {code}"
+        how = f"was killed by {_signal_name(-code)}" if code < 0 else f"exited with code {code}"
         raise RenderError(f"Blender {how}; see {log_path}. Last lines:\n" + "\n".join(tail))

@@ -190,6 +190,12 @@ def render_dataset(recipe: SceneRecipe, quality: QualityPreset, n: int, out: Pat
         write_atomic(root / list_name, "".join(f"{d.resolve()}\n" for d in todo))
         return None, report
     render_frames(root, specs, quality, report, blender, workers or Workers())
+    missing = [frame_name(s["frame_index"]) for s in specs
+               if frame_name(s["frame_index"]) not in report.failed
+               and not (root / "frames" / frame_name(s["frame_index"]) / "manifest.json").exists()]
+    if missing:  # rendered somewhere this machine cannot see
+        raise UserError(f"{len(missing)} frames were rendered but are not in {root / 'frames'} (e.g. {missing[0]}): "
+                        "with --scheduler, --out must be on a file system that every worker shares")
     if report.failed:
         write_atomic(root / "report.json", dumps(report.to_dict()))
         raise FramesFailed(root, report)

@@ -51,7 +51,7 @@ def apply_noise(image: np.ndarray, s: dict, grayscale: bool) -> np.ndarray:
     sigma = np.sqrt(s["noise"] ** 2 + s["shot_noise"] ** 2 * out / 255.0)
     out = out + rng.standard_normal(shape, dtype=np.float32) * sigma
     out = np.clip(np.rint(out), 0, 255).astype(np.uint8)
-    if s["jpeg_quality"] < 100:
-        ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, s["jpeg_quality"]])
+    if s["jpeg_quality"] < 100:  # a mono camera's JPEG has one channel
+        ok, buf = cv2.imencode(".jpg", out[..., 0] if grayscale else out, [cv2.IMWRITE_JPEG_QUALITY, s["jpeg_quality"]])
         out = cv2.imdecode(buf, cv2.IMREAD_COLOR)
     return out

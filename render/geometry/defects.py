@@ -150,6 +150,7 @@ def _stain_s(d: dict, uv: np.ndarray) -> np.ndarray:
     wobble = np.ones(len(uv))
     for k, (a, ph) in enumerate(zip(d["wobble"], d["phases"], strict=True), start=2):
         wobble += a * np.sin(k * theta + ph) / k
+    wobble = np.maximum(wobble, 0.2)  # a very irregular outline stays a closed blob around the centre
     c, s = np.cos(d["angle"]), np.sin(d["angle"])
     x, y = rel[:, 0] * c + rel[:, 1] * s, -rel[:, 0] * s + rel[:, 1] * c
     r = np.sqrt((x / d["elongation"]) ** 2 + y**2)

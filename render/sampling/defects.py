@@ -174,7 +174,9 @@ def _edge_anchor(rng, part: dict, lo, hi) -> tuple[np.ndarray, np.ndarray]:
     is drawn along the part of it that is seen.
     """
     U, V = parts.surface_extent(part)
-    edges = [(1, 0.0, [0.0, 1.0]), (1, V, [0.0, -1.0])]  # (coordinate index, value, inward normal)
+    edges = [(1, 0.0, [0.0, 1.0])]  # (coordinate index, value, inward normal)
+    if part["type"] != "dome":  # a dome's v = V is the tiny cap at its pole, not an edge
+        edges.append((1, V, [0.0, -1.0]))
     if not parts.is_periodic_u(part):
         edges += [(0, 0.0, [1.0, 0.0]), (0, U, [-1.0, 0.0])]
     for k, pos, width in parts.groove_lines(part):  # the rims of machined grooves are edges too
@@ -189,7 +191,10 @@ def _edge_anchor(rng, part: dict, lo, hi) -> tuple[np.ndarray, np.ndarray]:
     along = 1 - k
     point = np.zeros(2)
     point[k] = value
-    point[along] = rng.uniform(lo[along], max(hi[along], lo[along]))
+    a, b = lo[along], hi[along]
+    if along == 0 and parts.is_periodic_u(part):  # keep clear of the seam at u = 0 = U
+        a, b = max(a, 0.08 * U), min(b, 0.92 * U)
+    point[along] = rng.uniform(a, max(a, b))
     return point, np.asarray(normal)
 
 
