@@ -79,11 +79,11 @@ def sample_camera(rng: np.random.Generator, recipe: SceneRecipe, part: dict, asp
     elif parts.faces_up(part):
         target[:2] += (rng.uniform(-0.5, 0.5, 2) * parts.look_span(part)) * spread
         target[2] = parts.top_height(part)
+    else:
+        target[2] += rng.uniform(-0.5, 0.5) * V * spread
     if part["type"] in ("ring", "dome") and np.hypot(*target[:2]) > 1e-6:
         # the seam goes opposite the spot looked at, so the seen arc never crosses it
         part["seam_angle"] = math.atan2(target[1], target[0]) + math.pi
-    else:
-        target[2] += rng.uniform(-0.5, 0.5) * V * spread
     target += rng.uniform(-1, 1, 3) * uniform(rng, c.jitter) * radius
     direction = np.array([math.cos(elevation) * math.cos(azimuth), math.cos(elevation) * math.sin(azimuth),
                           math.sin(elevation)])
