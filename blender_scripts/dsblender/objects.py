@@ -67,7 +67,8 @@ def build_dome(material: bpy.types.Material) -> bpy.types.Object:
 def build_ground(material: bpy.types.Material) -> bpy.types.Object:
     me = bpy.data.meshes.new("ground")
     s = 5.0  # metres: far beyond any frame, inside the dome
-    me.from_pydata([(-s, -s, 0), (s, -s, 0), (s, s, 0), (-s, s, 0)], [], [(0, 1, 2, 3)])
+    z = -0.02 * MM  # just below the part's base, never coplanar with it (a glass part shows its base)
+    me.from_pydata([(-s, -s, z), (s, -s, z), (s, s, z), (-s, s, z)], [], [(0, 1, 2, 3)])
     me.materials.append(material)
     obj = bpy.data.objects.new("ground", me)
     bpy.context.scene.collection.objects.link(obj)
