@@ -188,16 +188,12 @@ class RunOutcome:
     workers_threads: tuple[int, int] | None
 
 
-def _finished(root: Path, spec: dict) -> bool:
-    from render.pipeline import frame_name
-
-    return (Path(root) / "frames" / frame_name(spec["frame_index"]) / "manifest.json").exists()
-
-
 def run_frames(root: Path, specs: list[dict], batch_size: int, w: Workers, blender: str | None = None,
                desc: str = "render") -> RunOutcome:
     """Render every spec's frame (skipping finished ones); returns counts and the failed frames."""
     from distributed import KilledWorker
+
+    from render.pipeline import is_rendered
 
     t0 = time.perf_counter()
     attempts: Counter = Counter()
@@ -242,7 +238,7 @@ def run_frames(root: Path, specs: list[dict], batch_size: int, w: Workers, blend
                 if not res.get("killed") and not res["started"]:  # no frame can render: stop at once
                     raise UserError(f"Blender did not start: {res['error']}")
                 left = [s for s in batch if s["frame_index"] not in res["done"]
-                        and s["frame_index"] not in res["skipped"] and not _finished(root, s)]
+                        and s["frame_index"] not in res["skipped"] and not is_rendered(root, s["frame_index"])]
                 # the first unfinished frame is the one Blender died on; with a dead worker we
                 # cannot tell, so each unfinished frame counts as a suspect
                 suspects = left if res.get("killed") else left[:1]

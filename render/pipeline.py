@@ -83,6 +83,11 @@ def check_output_dir(out: Path) -> None:
         raise UserError(f"output directory is not writable: {probe}")
 
 
+def is_rendered(root: Path, index: int) -> bool:
+    """The frame's completion marker exists."""
+    return (Path(root) / "frames" / frame_name(index) / "manifest.json").exists()
+
+
 def prepare_frame(frame_dir: Path, spec: dict) -> bool:
     """Write the spec (and the mesh) unless the frame is already rendered from the same spec.
 
@@ -191,8 +196,7 @@ def render_dataset(recipe: SceneRecipe, quality: QualityPreset, n: int, out: Pat
         return None, report
     render_frames(root, specs, quality, report, blender, workers or Workers())
     missing = [frame_name(s["frame_index"]) for s in specs
-               if frame_name(s["frame_index"]) not in report.failed
-               and not (root / "frames" / frame_name(s["frame_index"]) / "manifest.json").exists()]
+               if frame_name(s["frame_index"]) not in report.failed and not is_rendered(root, s["frame_index"])]
     if missing:  # rendered somewhere this machine cannot see
         raise UserError(f"{len(missing)} frames were rendered but are not in {root / 'frames'} (e.g. {missing[0]}): "
                         "with --scheduler, --out must be on a file system that every worker shares")

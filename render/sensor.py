@@ -2,28 +2,13 @@
 
 Blender renders a clean image; real inspection cameras add optics blur, vignetting, read and
 shot noise and JPEG compression. They are applied here, deterministically from the values in
-the frame spec (`sample_sensor` draws them), so a frame's look can be changed without
+the frame spec (render.sampling.scene.sample_sensor draws them), so a frame's look can be changed without
 re-rendering and the same spec gives the same bytes. Masks are unchanged: they say where each
 defect is, not how sharp it looks.
 """
 
 import cv2
 import numpy as np
-
-
-def sample_sensor(rng: np.random.Generator, recipe) -> dict:
-    """Values of one frame from the recipe's `sensor` ranges."""
-    def draw(r) -> float:
-        return float(rng.uniform(r[0], r[1])) if r[0] < r[1] else float(r[0])
-
-    return {
-        "blur": draw(recipe.blur),
-        "vignetting": draw(recipe.vignetting),
-        "noise": draw(recipe.noise),
-        "shot_noise": draw(recipe.shot_noise),
-        "jpeg_quality": int(round(draw(recipe.jpeg_quality))),
-        "seed": int(rng.integers(2**31)),
-    }
 
 
 def apply_optics(image: np.ndarray, s: dict) -> np.ndarray:

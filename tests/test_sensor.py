@@ -1,10 +1,13 @@
 """Sensor effects: deterministic from the spec, and each does what it says."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
 from render.config import SensorRecipe
-from render.sensor import apply_noise, apply_optics, sample_sensor
+from render.sampling.scene import sample_sensor
+from render.sensor import apply_noise, apply_optics
 
 OFF = {"blur": 0.0, "vignetting": 0.0, "noise": 0.0, "shot_noise": 0.0, "jpeg_quality": 100, "seed": 1}
 
@@ -58,6 +61,6 @@ def test_jpeg_changes_the_image_a_little(image):
 def test_sampled_values_stay_in_the_ranges():
     rec = SensorRecipe(blur=(0.2, 0.8), noise=(1, 3), jpeg_quality=(70, 95))
     for seed in range(20):
-        s = sample_sensor(np.random.default_rng(seed), rec)
+        s = sample_sensor(np.random.default_rng(seed), SimpleNamespace(sensor=rec))
         assert 0.2 <= s["blur"] <= 0.8 and 1 <= s["noise"] <= 3 and 70 <= s["jpeg_quality"] <= 95
         assert s["vignetting"] == 0 and s["shot_noise"] == 0

@@ -9,9 +9,9 @@ from render.sampling.scene import (
     sample_lights,
     sample_material,
     sample_part,
+    sample_sensor,
     sample_world,
 )
-from render.sensor import sample_sensor
 from render.spec import SCHEMA_VERSION
 
 
@@ -50,6 +50,6 @@ def sample_frame_spec(recipe: SceneRecipe, quality: QualityPreset, root_seed: in
         "lights": sample_lights(seeding.stream(seed, "lights"), recipe, part, camera),
         "world": sample_world(seeding.stream(seed, "world"), recipe),
         "ground": sample_ground(seeding.stream(seed, "ground"), recipe),
-        "sensor": sample_sensor(seeding.stream(seed, "sensor"), recipe.sensor),
+        "sensor": sample_sensor(seeding.stream(seed, "sensor"), recipe),
         "categories": {name: i + 1 for i, name in enumerate(recipe.categories)},
     }

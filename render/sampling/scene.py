@@ -201,6 +201,19 @@ def sample_world(rng: np.random.Generator, recipe: SceneRecipe) -> dict:
     return {"strength": uniform(rng, recipe.world.strength), "rotation": float(rng.uniform(0, 2 * math.pi))}
 
 
+def sample_sensor(rng: np.random.Generator, recipe: SceneRecipe) -> dict:
+    """Camera sensor effects of one frame (applied by render.sensor after rendering)."""
+    r = recipe.sensor
+    return {
+        "blur": uniform(rng, r.blur),
+        "vignetting": uniform(rng, r.vignetting),
+        "noise": uniform(rng, r.noise),
+        "shot_noise": uniform(rng, r.shot_noise),
+        "jpeg_quality": int(round(uniform(rng, r.jpeg_quality))),
+        "seed": int(rng.integers(2**31)),
+    }
+
+
 def sample_ground(rng: np.random.Generator, recipe: SceneRecipe) -> dict:
     v = uniform(rng, recipe.ground.value)
     return {"color": [v, v, v], "roughness": float(rng.uniform(0.4, 0.9))}
