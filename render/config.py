@@ -9,7 +9,16 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from render.errors import UserError
 
@@ -111,7 +120,24 @@ class DomeRecipe(Strict):
     height: _range(0.1, 1) = (0.6, 1.0)  # cap height as a fraction of the radius (1 = hemisphere)
 
 
-PART_TYPES = ("plate", "cylinder", "tile", "ring", "dome")
+class MeshRecipe(Strict):
+    """Your own part mesh (STL, OBJ, PLY, GLB/glTF, OFF); defects go on a patch the camera sees."""
+
+    weight: float = Field(1.0, gt=0)
+    path: str  # the mesh file, relative to the recipe file (or absolute)
+    up: Literal["z", "-z", "y", "-y", "x", "-x"] = "z"  # the file's up axis (glTF files are y-up)
+    size: _range(1, 5000) = (40, 80)  # mm, the mesh's longest side after scaling
+    patch: _range(0.05, 1) = (0.25, 0.4)  # side of the square defect patch, as a fraction of size
+
+    @field_validator("path")
+    @classmethod
+    def _resolve(cls, v: str, info: ValidationInfo) -> str:
+        base = (info.context or {}).get("recipe_dir")
+        p = Path(v).expanduser()
+        return str((Path(base) / p).resolve() if base is not None and not p.is_absolute() else p.resolve())
+
+
+PART_TYPES = ("plate", "cylinder", "tile", "ring", "dome", "mesh")
 
 
 class PartsRecipe(Strict):
@@ -120,6 +146,7 @@ class PartsRecipe(Strict):
     tile: TileRecipe | None = None
     ring: RingRecipe | None = None
     dome: DomeRecipe | None = None
+    mesh: MeshRecipe | None = None
 
     def enabled(self) -> dict[str, BaseModel]:
         return {k: v for k in PART_TYPES if (v := getattr(self, k)) is not None}
@@ -453,9 +480,15 @@ def _explain(path: Path, err: ValidationError) -> UserError:
 def load_scene(path: str | Path) -> SceneRecipe:
     path = Path(path)
     try:
-        return SceneRecipe.model_validate(_read_yaml(path, "scene recipe"))
+        recipe = SceneRecipe.model_validate(_read_yaml(path, "scene recipe"),
+                                            context={"recipe_dir": path.resolve().parent})
     except ValidationError as e:
         raise _explain(path, e) from None
+    if recipe.parts.mesh is not None:  # a broken mesh file is reported now, not mid-render
+        from render.geometry.user_mesh import load_unit_mesh
+
+        load_unit_mesh(recipe.parts.mesh.path, recipe.parts.mesh.up)
+    return recipe
 
 
 def quality_path(name_or_path: str) -> Path:

@@ -126,6 +126,10 @@ def _ring(keys: np.ndarray, grid: tuple[int, int], scale: int) -> np.ndarray:
 
 def build_part_mesh(spec: dict, base_segments: int, across_groove: float, min_spacing: float) -> PartMesh:
     part, defects = spec["part"], spec["defects"]
+    if part["type"] == "mesh":
+        from render.geometry.user_mesh import build_user_part_mesh  # it builds on this module
+
+        return build_user_part_mesh(spec, base_segments, across_groove, min_spacing)
     extent = parts.surface_extent(part)
     features = [(skel, core, max(spacing, min_spacing))
                 for skel, core, spacing in parts.groove_refinement(part, across_groove)]

@@ -9,7 +9,9 @@ length, so defects are laid out in a flat 2D domain and displaced along the surf
 - ring: the top face of a washer, u = arc length around the mid circle from the seam, v = radial
   distance inward from the outer edge;
 - dome: a spherical cap on its flat base, u = arc length around the base circle from the seam,
-  v = meridian arc length from the base towards the pole (which is closed by a tiny cap).
+  v = meridian arc length from the base towards the pole (which is closed by a tiny cap);
+- mesh: a user's mesh; the surface is a square `patch` mm wide in the tangent plane of an
+  anchor point the camera sees, lifted onto the mesh (render.geometry.user_mesh).
 For every part cross(dP/du, dP/dv) points out of the material, so a counter-clockwise (u, v)
 triangle faces outwards. The rest of the part (walls, caps, bottom) is built flat-shaded from
 the surface's boundary.
@@ -18,6 +20,8 @@ the surface's boundary.
 import math
 
 import numpy as np
+
+from render.geometry import user_mesh
 
 DOME_POLE = 0.03  # rad: the dome's surface stops this short of the pole (a tiny flat cap)
 
@@ -38,6 +42,8 @@ def _dome_base_angle(part: dict) -> float:
 
 def surface_extent(part: dict) -> tuple[float, float]:
     t = part["type"]
+    if t == "mesh":
+        return part["patch"], part["patch"]
     if t in ("plate", "tile"):
         return part["width"], part["length"]
     if t == "cylinder":
@@ -57,6 +63,8 @@ def is_periodic_u(part: dict) -> bool:
 def bounding_radius(part: dict) -> float:
     """Radius of the sphere around part_center() that holds the part."""
     t = part["type"]
+    if t == "mesh":
+        return 0.5 * part["size"] * float(np.linalg.norm(user_mesh.unit_mesh(part).extents))
     if t == "plate":
         return 0.5 * math.sqrt(part["width"] ** 2 + part["length"] ** 2 + part["thickness"] ** 2)
     if t == "tile":
@@ -73,6 +81,8 @@ def bounding_radius(part: dict) -> float:
 def top_height(part: dict) -> float:
     """Height of the highest point of the part (it stands on z = 0)."""
     t = part["type"]
+    if t == "mesh":
+        return part["size"] * float(user_mesh.unit_mesh(part).extents[2])
     if t in ("plate", "ring"):
         return part["thickness"]
     if t == "tile":
@@ -90,6 +100,9 @@ def look_span(part: dict) -> tuple[float, float]:
     """x, y extent over which a close-up may move its look-at point (parts facing up)."""
     if part["type"] in ("plate", "tile"):
         return surface_extent(part)
+    if part["type"] == "mesh":
+        ex = part["size"] * user_mesh.unit_mesh(part).extents
+        return float(ex[0]), float(ex[1])
     r = part["outer_radius"] if part["type"] == "ring" else part["radius"] * math.sin(_dome_base_angle(part))
     return 2 * r, 2 * r
 
@@ -98,6 +111,8 @@ def surface_points(part: dict, uv: np.ndarray, height: np.ndarray | float = 0.0)
     """3D points of the surface at (u, v), moved `height` mm along the outward normal."""
     u, v = uv[:, 0], uv[:, 1]
     h = np.broadcast_to(np.asarray(height, dtype=float), u.shape)
+    if part["type"] == "mesh":
+        return user_mesh.chart(part).lift(uv, h)[0]
     if part["type"] == "plate":
         return np.column_stack([u - part["width"] / 2, v - part["length"] / 2, part["thickness"] + h])
     if part["type"] == "tile":
@@ -122,6 +137,13 @@ def surface_points(part: dict, uv: np.ndarray, height: np.ndarray | float = 0.0)
     theta = part["seam_angle"] + u / part["radius"]
     r = part["radius"] + h
     return np.column_stack([r * np.cos(theta), r * np.sin(theta), v])
+
+
+def surface_valid(part: dict, uv: np.ndarray) -> np.ndarray:
+    """Which (u, v) points are on the part (all, but for a mesh's patch, only where its chart is)."""
+    if part["type"] == "mesh":
+        return user_mesh.chart(part).contains(uv)
+    return np.ones(len(uv), bool)
 
 
 def groove_lines(part: dict) -> list[tuple[int, float, float]]:
@@ -159,6 +181,8 @@ def groove_refinement(part: dict, across: float) -> list[tuple[np.ndarray, float
 
 def surface_normals(part: dict, uv: np.ndarray, eps: float = 1e-3) -> np.ndarray:
     """Unit outward normals of the undisplaced surface at (u, v), by finite differences."""
+    if part["type"] == "mesh":
+        return user_mesh.chart(part).lift(uv)[1]
     du, dv = np.array([eps, 0.0]), np.array([0.0, eps])
     tu = surface_points(part, uv + du) - surface_points(part, uv - du)
     tv = surface_points(part, uv + dv) - surface_points(part, uv - dv)

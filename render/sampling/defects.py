@@ -17,7 +17,8 @@ from render.config import (
     StainRecipe,
     UnevenRecipe,
 )
-from render.geometry import parts
+from render.geometry import defects as dfx
+from render.geometry import parts, user_mesh
 from render.sampling.scene import uniform
 
 CURVE_POINTS = 24
@@ -43,7 +44,7 @@ def visible_region(part: dict, camera: dict, n: int = 48) -> tuple[np.ndarray, n
     cos_view = ray @ forward / dist
     half_angle = math.atan(camera["sensor_width"] / 2 / camera["focal_length"] * camera["short_side"])
     facing = -np.einsum("ij,ij->i", parts.surface_normals(part, uv), ray) / dist
-    seen = (cos_view >= math.cos(half_angle)) & (facing > 0.35)
+    seen = (cos_view >= math.cos(half_angle)) & (facing > 0.35) & parts.surface_valid(part, uv)
     step = np.array([U, V]) / n
     margin = 0.04 * min(U, V)
     if seen.any():
@@ -173,6 +174,8 @@ def _edge_anchor(rng, part: dict, lo, hi) -> tuple[np.ndarray, np.ndarray]:
     Among the edges that the seen region reaches (or the nearest one), one is drawn; the point
     is drawn along the part of it that is seen.
     """
+    if part["type"] == "mesh":
+        return _mesh_edge_anchor(rng, part, lo, hi)
     U, V = parts.surface_extent(part)
     edges = [(1, 0.0, [0.0, 1.0])]  # (coordinate index, value, inward normal)
     if part["type"] != "dome":  # a dome's v = V is the tiny cap at its pole, not an edge
@@ -196,6 +199,25 @@ def _edge_anchor(rng, part: dict, lo, hi) -> tuple[np.ndarray, np.ndarray]:
         a, b = max(a, 0.08 * U), min(b, 0.92 * U)
     point[along] = rng.uniform(a, max(a, b))
     return point, np.asarray(normal)
+
+
+def _mesh_edge_anchor(rng, part: dict, lo, hi) -> tuple[np.ndarray, np.ndarray]:
+    """A point on a sharp edge of a mesh's chart near the seen region, and the inward normal.
+
+    Edges are weighted by their length inside the seen region (grown by 10% of the patch); a
+    chart with no sharp edge there gives a point in the region and a random direction.
+    """
+    seg = user_mesh.chart(part).edge_segments()
+    reach = 0.1 * part["patch"]
+    a, b = np.clip(seg[:, 0], lo - reach, hi + reach), np.clip(seg[:, 1], lo - reach, hi + reach)
+    length = np.linalg.norm(b - a, axis=1)
+    if len(seg) == 0 or length.sum() <= 0:
+        turn = rng.uniform(0, 2 * math.pi)
+        return rng.uniform(lo, hi), np.array([math.cos(turn), math.sin(turn)])
+    i = int(rng.choice(len(seg), p=length / length.sum()))
+    d = seg[i, 1] - seg[i, 0]
+    inward = np.array([-d[1], d[0]]) / np.linalg.norm(d)  # the chart lies left of its ccw boundary
+    return a[i] + rng.uniform(0, 1) * (b[i] - a[i]), inward
 
 
 def _outline(rng, irregularity: float) -> dict:
@@ -276,6 +298,15 @@ SAMPLERS = {"scratch": sample_scratch, "dent": sample_dent, "crack": sample_crac
             "gap": sample_gap, "uneven": sample_uneven}
 
 
+def _on_surface(part: dict, d: dict) -> bool:
+    """Whether the middle of the defect (a 3 x 3 grid over the inner half of its bbox) touches
+    the surface; chips centred just past an edge still count."""
+    lo, hi = dfx.bbox(d)
+    t = np.linspace(0.25, 0.75, 3)
+    grid = np.stack(np.meshgrid(t, t, indexing="ij"), -1).reshape(-1, 2)
+    return bool(parts.surface_valid(part, lo + grid * (hi - lo)).any())
+
+
 def sample_defects(rng: np.random.Generator, recipe: SceneRecipe, part: dict, camera: dict) -> list[dict]:
     enabled = recipe.defects.enabled()
     lo_n, hi_n = recipe.defects.count
@@ -288,5 +319,9 @@ def sample_defects(rng: np.random.Generator, recipe: SceneRecipe, part: dict, ca
     for i in range(n):
         kind, r = enabled[int(rng.choice(len(enabled), p=w / w.sum()))]
         d = SAMPLERS[kind](rng, r, lo, hi, part)
+        for _ in range(8 if part["type"] == "mesh" else 0):  # a mesh's patch may have holes
+            if _on_surface(part, d):
+                break
+            d = SAMPLERS[kind](rng, r, lo, hi, part)
         out.append({"id": i + 1, "category": r.category, **d})
     return out

@@ -6,7 +6,8 @@ import math
 import numpy as np
 
 from render.config import SceneRecipe
-from render.geometry import parts
+from render.geometry import parts, user_mesh
+from render.geometry.user_mesh import load_unit_mesh
 
 
 def uniform(rng: np.random.Generator, r) -> float:
@@ -30,6 +31,10 @@ def sample_part(rng: np.random.Generator, recipe: SceneRecipe) -> dict:
     if kind == "ring":
         return {"type": "ring", "outer_radius": uniform(rng, r.outer_radius), "width": uniform(rng, r.width),
                 "thickness": uniform(rng, r.thickness), "seam_angle": 0.0}
+    if kind == "mesh":  # the anchor of its defect patch is set with the camera (a spot it sees)
+        size = uniform(rng, r.size)
+        return {"type": "mesh", "path": r.path, "up": r.up, "sha256": load_unit_mesh(r.path, r.up).sha256,
+                "size": size, "patch": size * uniform(rng, r.patch)}
     if kind == "dome":
         return {"type": "dome", "radius": uniform(rng, r.radius), "height": uniform(rng, r.height), "seam_angle": 0.0}
     part = {"type": "cylinder", "radius": uniform(rng, r.radius), "height": uniform(rng, r.height), "seam_angle": 0.0}
@@ -87,8 +92,12 @@ def sample_camera(rng: np.random.Generator, recipe: SceneRecipe, part: dict, asp
     target += rng.uniform(-1, 1, 3) * uniform(rng, c.jitter) * radius
     direction = np.array([math.cos(elevation) * math.cos(azimuth), math.cos(elevation) * math.sin(azimuth),
                           math.sin(elevation)])
+    location = target + distance * direction
+    if part["type"] == "mesh":  # look at the defect patch's anchor, a spot this camera sees
+        user_mesh.pick_anchor(rng, part, location, target, math.atan(tan_half))
+        target = np.asarray(part["anchor"])
     return {
-        "location": (target + distance * direction).tolist(),
+        "location": location.tolist(),
         "look_at": target.tolist(),
         # the image's up direction before roll: along the tile/plate's y axis, or the cylinder's axis
         "up": [0.0, 1.0, 0.0] if parts.faces_up(part) else [0.0, 0.0, 1.0],
