@@ -38,7 +38,8 @@ def main() -> None:
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--iters", type=int, default=1500)
     p.add_argument("--size", type=int, default=128)
-    p.add_argument("--fractions", type=float, nargs="+", default=[0.02, 0.05, 0.1, 0.25, 1.0])
+    p.add_argument("--fractions", type=float, nargs="*", default=[0.02, 0.05, 0.1, 0.25, 1.0],
+                   help="learning-curve points; none (a bare --fractions) skips the curve")
     p.add_argument("--few", type=float, default=0.1, help="fraction of real train images for arms (e), (f)")
     p.add_argument("--curve-only", action="store_true")
     a = p.parse_args()
@@ -47,7 +48,8 @@ def main() -> None:
     t_start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        print(f"learning curve, real only ({a.iters} iters, size {a.size}, seed {a.seeds[0]}):")
+        if a.fractions:
+            print(f"learning curve, real only ({a.iters} iters, size {a.size}, seed {a.seeds[0]}):")
         for f in a.fractions:
             n = max(1, round(f * n_real))
             sub = subset_split(real_train, tmp / f"curve_{n}", n, seed=a.seeds[0])

@@ -59,6 +59,19 @@ class GroovesRecipe(Strict):
     depth: _range(0.01, 50) = (0.2, 1)  # mm
     profiles: list[Literal["v", "u", "flat"]] = Field(default=["v", "u", "flat"], min_length=1)
     probability: float = Field(1.0, ge=0, le=1)  # chance that a frame's part has grooves
+    helix: bool = False  # cylinders only: one continuous helical groove (a screw thread), lead = pitch
+
+
+class HolesRecipe(Strict):
+    """Button holes and openings moulded into a panel: recesses with a steep wall and a dark floor."""
+
+    count: _int_range(0, 50) = (1, 4)
+    size: _range(0.5, 500) = (4, 12)  # mm, each side (drawn separately; round holes use one)
+    shapes: list[Literal["round", "rect"]] = Field(default=["round", "rect"], min_length=1)
+    corner: _range(0, 0.5) = (0.1, 0.4)  # rect corner radius, as a fraction of the shorter side
+    depth: _range(0.1, 100) = (1.5, 4)  # mm, kept below 0.8 x the plate's thickness
+    wall: _range(0.02, 5) = (0.1, 0.3)  # mm, width of the rim's rounded slope
+    probability: float = Field(1.0, ge=0, le=1)  # chance that a frame's panel has holes
 
 
 class PlateRecipe(Strict):
@@ -68,7 +81,8 @@ class PlateRecipe(Strict):
     width: _range(1, 2000) = (40, 80)  # mm, along x
     length: _range(1, 2000) = (30, 60)  # mm, along y
     thickness: _range(0.5, 500) = (3, 8)  # mm
-    grooves: GroovesRecipe | None = None  # along x or y
+    grooves: GroovesRecipe | None = None  # along x or y (seams of a housing, a grooved plate)
+    holes: HolesRecipe | None = None  # button holes (a housing panel)
 
 
 class CylinderRecipe(Strict):

@@ -3,6 +3,7 @@ import pytest
 import trimesh
 
 from render.geometry import defects as dfx
+from render.geometry import parts
 from render.geometry.mesh import build_part_mesh
 
 PLATE = {"type": "plate", "width": 40.0, "length": 30.0, "thickness": 5.0}
@@ -108,7 +109,11 @@ def test_new_defect_types_mesh_on_every_part_type(kind, part, tmp_path):
 
 GROOVED = {"grooved plate": ("plate", "{grooves: {count: [3, 5], width: [1, 2], depth: [0.4, 1]}}"),
            "threaded shaft": ("cylinder", "{radius: [6, 8], height: [20, 25], grooves: {count: [12, 16], "
-                                          "width: [0.6, 0.9], depth: [0.3, 0.4], profiles: [v]}}")}
+                                          "width: [0.6, 0.9], depth: [0.3, 0.4], profiles: [v]}}"),
+           "helical thread": ("cylinder", "{radius: [6, 8], height: [20, 25], grooves: {count: [12, 16], "
+                                          "width: [0.6, 0.9], depth: [0.3, 0.4], profiles: [v], helix: true}}"),
+           "housing panel": ("plate", "{thickness: [4, 5], grooves: {count: [1, 2], width: [0.3, 0.6], "
+                                      "profiles: [flat]}, holes: {count: [3, 4], size: [4, 8]}}")}
 
 
 @pytest.mark.parametrize("name", sorted(PART_RECIPES) + ["ring", "dome", *GROOVED])
@@ -127,5 +132,39 @@ def test_every_part_mesh_is_closed_and_faces_outwards(name, tmp_path):
         tm = trimesh.Trimesh(m.vertices, m.faces, process=True)
         assert tm.is_watertight and tm.is_winding_consistent and tm.volume > 0, (name, i)
         if name in GROOVED:  # the grooves are cut into the surface
-            assert len(spec["part"]["grooves"]["positions"]) >= 3
+            assert len(spec["part"]["grooves"]["positions"]) >= (1 if "holes" in body else 3)
+            assert len(spec["part"].get("holes", [])) >= (3 if "holes" in body else 0)
             assert m.vertices[:, 2 if part == "plate" else 0].min() < spec["part"].get("thickness", 99)
+
+
+def test_a_helical_thread_climbs_one_pitch_per_turn_and_closes_at_the_seam():
+    part = {"type": "cylinder", "radius": 6.0, "height": 20.0, "seam_angle": 0.0,
+            "grooves": {"axis": "u", "positions": [2.0, 4.0, 6.0], "width": 1.0, "depth": 0.4, "profile": "v",
+                        "lead": 2.0}}
+    U = parts.surface_extent(part)[0]
+    uv = np.array([[0.0, 4.0], [U / 2, 5.0], [U / 4, 4.5], [U / 2, 4.0], [U - 1e-9, 6.0]])
+    h = parts.groove_height(part, uv)
+    np.testing.assert_allclose(h[:3], -0.4)  # the groove's bottom line rises along u
+    assert h[3] == 0.0  # half a turn on, the old height is between turns
+    np.testing.assert_allclose(h[4], -0.4)  # one turn on, one pitch up: the next turn
+    m = mesh_for(part, [])
+    tm = trimesh.Trimesh(m.vertices, m.faces, process=True)
+    assert tm.is_watertight and tm.is_winding_consistent  # the thread's ends at the seam leave no crack
+
+
+def test_button_holes_are_recessed_dark_and_never_carry_a_defect():
+    hole = {"center": [20.0, 15.0], "size": [8.0, 5.0], "corner": 1.0, "wall": 0.2, "depth": 2.0}
+    part = {**PLATE, "holes": [hole]}
+    stain = {"id": 1, "category": "dirt", "type": "stain", "center": [20.0, 15.0], "radius": 8.0,
+             "elongation": 1.0, "angle": 0.0, "wobble": [0, 0, 0, 0], "phases": [0, 0, 0, 0], "darken": 0.3}
+    m = mesh_for(part, [stain])
+    z = m.vertices[:, 2]
+    assert z[np.unique(m.faces[m.face_smooth])].min() == pytest.approx(PLATE["thickness"] - 2.0)  # the floor
+    c = m.uv[m.faces].mean(1)
+    in_hole = (np.abs(c[:, 0] - 20) < 3.5) & (np.abs(c[:, 1] - 15) < 2) & (z[m.faces].max(1) < 4.9) & m.face_smooth
+    assert in_hole.sum() > 10
+    assert (m.face_defect[in_hole] == 0).all()  # the stain over it is not masked in the hole
+    assert (m.face_darken[in_hole] == pytest.approx(0.85))
+    assert (m.face_defect == 1).sum() > 50  # but it is around it
+    assert not parts.surface_valid(part, np.array([[20.0, 15.0], [23.9, 15.0]])).any()
+    assert parts.surface_valid(part, np.array([[5.0, 5.0]])).all()

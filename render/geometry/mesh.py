@@ -16,6 +16,7 @@ from scipy.spatial import Delaunay, cKDTree
 from render.geometry import defects as dfx
 from render.geometry import parts
 
+HOLE_DARKEN = 0.85  # how dark the floor of a button hole is drawn (it stands for the unlit inside)
 GRADING = 0.5  # spacing may grow by this many mm per mm of distance from a defect
 
 
@@ -137,6 +138,14 @@ def build_part_mesh(spec: dict, base_segments: int, across_groove: float, min_sp
         skel, core, spacing = dfx.REFINEMENT[d["type"]](d, across_groove)
         features.append((skel, core, max(spacing, min_spacing)))
     uv, keys, scale, grid = adaptive_points(extent, max(extent) / base_segments, features)
+    if parts.is_periodic_u(part):
+        # the seam's two sides get the same points (a thread's end refines only one side), so
+        # the closed surface has no T-junction there
+        U = grid[0] * scale
+        seam = np.unique(keys[(keys[:, 0] == 0) | (keys[:, 0] == U), 1])
+        keys = _unique_rows(np.vstack([keys, np.column_stack([np.zeros_like(seam), seam]),
+                                       np.column_stack([np.full_like(seam, U), seam])]))
+        uv = keys * (np.array(extent) / np.array(grid) / scale)
     on_boundary = (keys == 0).any(1) | (keys[:, 0] == grid[0] * scale) | (keys[:, 1] == grid[1] * scale)
     faces = _triangulate(uv, on_boundary)
 
@@ -155,6 +164,11 @@ def build_part_mesh(spec: dict, base_segments: int, across_groove: float, min_sp
         inside = sel[dfx.FOOTPRINT[d["type"]](d, centroids[sel])]
         face_defect[inside] = d["id"]
         face_darken[inside] = d.get("darken", 0.0)
+    # a button hole's wall and floor are never a defect; its inside is drawn dark
+    in_hole = parts.in_hole(part, centroids, 0.5)
+    face_defect[in_hole] = 0
+    face_darken[in_hole] = 0.0
+    face_darken[parts.in_hole(part, centroids, 0.0)] = HOLE_DARKEN
 
     verts = parts.surface_points(part, uv, height)
     if parts.is_periodic_u(part):

@@ -140,15 +140,17 @@ def surface_points(part: dict, uv: np.ndarray, height: np.ndarray | float = 0.0)
 
 
 def surface_valid(part: dict, uv: np.ndarray) -> np.ndarray:
-    """Which (u, v) points are on the part (all, but for a mesh's patch, only where its chart is)."""
+    """Which (u, v) points may carry defects: all but those in holes, and for a mesh's patch
+    only where its chart is."""
     if part["type"] == "mesh":
         return user_mesh.chart(part).contains(uv)
-    return np.ones(len(uv), bool)
+    return ~in_hole(part, uv, 1.0)  # not in a hole, nor on or right by its wall
 
 
 def groove_lines(part: dict) -> list[tuple[int, float, float]]:
     """Machined grooves of the part (threads on a shaft): (k, position, width) per groove, where
-    the groove is the band |uv[:, k] - position| < width / 2 across the whole surface."""
+    the groove is the band |uv[:, k] - groove_center(...)| < width / 2 across the whole surface;
+    a helical groove (a thread's `lead` > 0) climbs `lead` mm in v per turn around u."""
     g = part.get("grooves")
     if not g:
         return []
@@ -156,26 +158,76 @@ def groove_lines(part: dict) -> list[tuple[int, float, float]]:
     return [(k, pos, g["width"]) for pos in g["positions"]]
 
 
+def groove_offset(part: dict, along: np.ndarray) -> np.ndarray:
+    """How far a groove's centre line has climbed at `along` (0 but for a helical thread)."""
+    lead = part.get("grooves", {}).get("lead", 0.0)
+    return lead * np.asarray(along) / surface_extent(part)[0]
+
+
 def groove_height(part: dict, uv: np.ndarray) -> np.ndarray:
-    """Displacement of the part's grooves (zero where there are none)."""
+    """Displacement of the part's grooves and holes (zero where there are none)."""
     h = np.zeros(len(uv))
     g = part.get("grooves")
     for k, pos, width in groove_lines(part):
-        s = np.abs(uv[:, k] - pos) / (width / 2)
+        s = np.abs(uv[:, k] - pos - groove_offset(part, uv[:, 1 - k])) / (width / 2)
         inside = s < 1
         shape = {"v": 1 - s, "u": np.sqrt(np.clip(1 - s * s, 0, 1)), "flat": np.clip((1 - s) / 0.2, 0, 1)}
         h = np.minimum(h, np.where(inside, -g["depth"] * shape[g["profile"]], 0.0))
+    for hole in part.get("holes", []):
+        t = np.clip(0.5 - hole_distance(hole, uv) / hole["wall"], 0, 1)
+        h = np.minimum(h, -hole["depth"] * t * t * (3 - 2 * t))  # smoothstep down the wall
     return h
 
 
+def hole_distance(hole: dict, uv: np.ndarray) -> np.ndarray:
+    """Signed distance (mm, < 0 inside) to a rounded-rectangle hole's outline (a circle when
+    its sides are equal and the corner radius is half a side)."""
+    half = np.asarray(hole["size"]) / 2
+    r = hole["corner"]
+    q = np.abs(uv - hole["center"]) - (half - r)
+    return np.linalg.norm(np.maximum(q, 0), axis=1) + np.minimum(q.max(1), 0) - r
+
+
+def in_hole(part: dict, uv: np.ndarray, walls: float = 0.0) -> np.ndarray:
+    """Points inside a hole's outline grown by `walls` x its wall width (0: the floor side of
+    the wall's midline; 0.5: the whole wall; 1: with a margin)."""
+    inside = np.zeros(len(uv), bool)
+    for hole in part.get("holes", []):
+        inside |= hole_distance(hole, uv) < walls * hole["wall"]
+    return inside
+
+
+def hole_outline(hole: dict, step: float) -> np.ndarray:
+    """Points along a hole's outline, about `step` apart."""
+    half = np.asarray(hole["size"]) / 2
+    r = hole["corner"]
+    # rays from the centre, bisected out to the outline (a rounded rectangle is star-shaped);
+    # more rays for a long one, whose long sides they cross at a slant
+    n = max(16, int(np.ceil(2 * np.pi * max(half) / step * max(half) / max(min(half), 1e-9))))
+    a = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    d = np.column_stack([np.cos(a), np.sin(a)])
+    lo, hi = np.zeros(n), np.full(n, float(np.linalg.norm(half)) + r + 1)
+    for _ in range(30):
+        mid = (lo + hi) / 2
+        out = hole_distance(hole, hole["center"] + d * mid[:, None]) > 0
+        hi = np.where(out, mid, hi)
+        lo = np.where(out, lo, mid)
+    return np.asarray(hole["center"]) + d * lo[:, None]
+
+
 def groove_refinement(part: dict, across: float) -> list[tuple[np.ndarray, float, float]]:
+    """Refinement features (skeleton, core radius, spacing) of grooves and hole walls."""
     U, V = surface_extent(part)
     out = []
     for k, pos, width in groove_lines(part):
         length = U if k == 1 else V
         t = np.linspace(0, length, max(2, int(np.ceil(length / (width / 4)))))
-        edges = np.vstack([np.column_stack([t, np.full_like(t, pos + o)]) for o in (-width / 2, 0.0, width / 2)])
+        c = pos + groove_offset(part, t)
+        edges = np.vstack([np.column_stack([t, c + o]) for o in (-width / 2, 0.0, width / 2)])
         out.append((edges if k == 1 else edges[:, ::-1], width / 2, width / across))
+    for hole in part.get("holes", []):
+        w = hole["wall"]
+        out.append((hole_outline(hole, w / 2), w, w / 2))
     return out
 
 

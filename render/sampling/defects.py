@@ -182,6 +182,7 @@ def _edge_anchor(rng, part: dict, lo, hi) -> tuple[np.ndarray, np.ndarray]:
         edges.append((1, V, [0.0, -1.0]))
     if not parts.is_periodic_u(part):
         edges += [(0, 0.0, [1.0, 0.0]), (0, U, [-1.0, 0.0])]
+    n_part_edges = len(edges)
     for k, pos, width in parts.groove_lines(part):  # the rims of machined grooves are edges too
         inward = np.eye(2)[k]
         edges += [(k, pos - width / 2, list(-inward)), (k, pos + width / 2, list(inward))]
@@ -190,14 +191,16 @@ def _edge_anchor(rng, part: dict, lo, hi) -> tuple[np.ndarray, np.ndarray]:
     if not near:
         center = (lo + hi) / 2
         near = [min(edges, key=lambda e: abs(center[e[0]] - e[1]))]
-    k, value, normal = near[int(rng.integers(len(near)))]
+    i = int(rng.integers(len(near)))
+    k, value, normal = near[i]
     along = 1 - k
     point = np.zeros(2)
-    point[k] = value
     a, b = lo[along], hi[along]
     if along == 0 and parts.is_periodic_u(part):  # keep clear of the seam at u = 0 = U
         a, b = max(a, 0.08 * U), min(b, 0.92 * U)
     point[along] = rng.uniform(a, max(a, b))
+    groove_rim = edges.index(near[i]) >= n_part_edges
+    point[k] = value + (parts.groove_offset(part, point[along]) if groove_rim else 0.0)  # a thread climbs
     return point, np.asarray(normal)
 
 
@@ -319,7 +322,7 @@ def sample_defects(rng: np.random.Generator, recipe: SceneRecipe, part: dict, ca
     for i in range(n):
         kind, r = enabled[int(rng.choice(len(enabled), p=w / w.sum()))]
         d = SAMPLERS[kind](rng, r, lo, hi, part)
-        for _ in range(8 if part["type"] == "mesh" else 0):  # a mesh's patch may have holes
+        for _ in range(8 if part["type"] == "mesh" or part.get("holes") else 0):  # holes in the surface
             if _on_surface(part, d):
                 break
             d = SAMPLERS[kind](rng, r, lo, hi, part)

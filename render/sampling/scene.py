@@ -23,7 +23,8 @@ def sample_part(rng: np.random.Generator, recipe: SceneRecipe) -> dict:
     if kind == "plate":
         part = {"type": "plate", "width": uniform(rng, r.width), "length": uniform(rng, r.length),
                 "thickness": uniform(rng, r.thickness)}
-        return _with_grooves(rng, part, r.grooves, str(rng.choice(["u", "v"])))
+        part = _with_grooves(rng, part, r.grooves, str(rng.choice(["u", "v"])))
+        return _with_holes(rng, part, r.holes)
     if kind == "tile":
         return {"type": "tile", "radius": uniform(rng, r.radius), "width": uniform(rng, r.width),
                 "length": uniform(rng, r.length), "thickness": uniform(rng, r.thickness)}
@@ -50,9 +51,42 @@ def _with_grooves(rng, part: dict, g, axis: str) -> dict:
     n = int(rng.integers(g.count[0], g.count[1] + 1))
     width = min(uniform(rng, g.width), 0.5 * span / (n + 1))
     pitch = span / (n + 1)
-    positions = (np.arange(1, n + 1) * pitch + rng.uniform(-0.05, 0.05, n) * pitch).tolist()
+    helix = g.helix and part["type"] == "cylinder"
+    jitter = 0.0 if helix else 0.05  # a thread's turns stay evenly pitched so they join up
+    positions = (np.arange(1, n + 1) * pitch + rng.uniform(-jitter, jitter, n) * pitch).tolist()
     part["grooves"] = {"axis": axis, "positions": positions, "width": width, "depth": uniform(rng, g.depth),
                        "profile": str(rng.choice(g.profiles))}
+    if helix:  # each turn climbs one pitch; it starts and ends at the seam (behind the part)
+        part["grooves"]["lead"] = pitch
+    return part
+
+
+def _with_holes(rng, part: dict, h) -> dict:
+    """Button holes on a plate: inside it by a margin, apart from each other and from grooves."""
+    if h is None or rng.random() >= h.probability:
+        return part
+    U, V = parts.surface_extent(part)
+    holes = []
+    for _ in range(int(rng.integers(h.count[0], h.count[1] + 1))):
+        for _try in range(20):
+            shape = str(rng.choice(h.shapes))
+            w = uniform(rng, h.size)
+            size = np.array([w, w]) if shape == "round" else np.array([w, uniform(rng, h.size)])
+            size = np.minimum(size, 0.4 * np.array([U, V]))
+            corner = size.min() / 2 if shape == "round" else uniform(rng, h.corner) * size.min()
+            wall = min(uniform(rng, h.wall), 0.25 * size.min())
+            center = rng.uniform(size / 2 + 0.05 * max(U, V), np.array([U, V]) - size / 2 - 0.05 * max(U, V))
+            hole = {"center": center.tolist(), "size": size.tolist(), "corner": float(corner), "wall": wall,
+                    "depth": min(uniform(rng, h.depth), 0.8 * part["thickness"])}
+            clear = all(np.any(np.abs(center - o["center"]) > (size + np.asarray(o["size"])) / 2 + 2 * wall)
+                        for o in holes)
+            for k, pos, width in parts.groove_lines(part):
+                clear &= abs(center[k] - pos) > size[k] / 2 + width / 2 + 2 * wall
+            if clear:
+                holes.append(hole)
+                break
+    if holes:
+        part["holes"] = holes
     return part
 
 
