@@ -86,6 +86,7 @@ class FrameRenderer:
         passes.configure_image_render(self.scene, spec["render"], rgb_tmp)
         rgb_s = self._render()
         passes.configure_id_render(self.scene, self.id_material, ids_tmp)
+        self.camera.data.dof.use_dof = False  # ids through a pinhole: the mask is where the defect is
         ids_s = self._render()
         os.replace(rgb_tmp, os.path.join(frame_dir, "rgb.png"))
         os.replace(ids_tmp, os.path.join(frame_dir, "ids.exr"))

@@ -382,6 +382,8 @@ class CameraRecipe(Strict):
     exposure: _range(-10, 10) = (-0.5, 0.5)  # EV
     roll: _range(-360, 360) = (0, 360)  # degrees of rotation about the line of sight
     grayscale: bool = False  # a mono camera: images are written as grey
+    depth_of_field: float = Field(0.0, ge=0, le=1)  # chance a frame uses a real lens aperture (else pinhole)
+    f_stop: _range(0.5, 128) = (2.8, 11)  # aperture when it does; focus is on the look-at point
 
 
 class SensorRecipe(Strict):

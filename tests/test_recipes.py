@@ -39,3 +39,28 @@ def test_every_recipe_renders_a_frame(tmp_path):
         assert rgb.shape == (48, 48, 3) and rgb.std() > 1, name  # an image, not a blank
         assert (obj == 1).any(), f"{name}: the part is not in view"
         assert set(ids[obj == 0].ravel()) <= {0}, f"{name}: defect ids off the part"
+
+
+@pytest.mark.blender
+def test_depth_of_field_blurs_the_image_but_not_the_masks(tmp_path):
+    import numpy as np
+
+    quality = load_quality("preview", resolution=(96, 96), samples=8)
+    spec = sample_frame_spec(load_scene(SCENES_DIR / "metal_parts.yaml"), quality, 0, 1)
+    assert spec["camera"]["f_stop"] == 0.0  # recipes without depth_of_field stay pinholes
+    dirs = [tmp_path / "sharp", tmp_path / "blurred"]
+    prepare_frame(dirs[0], spec)
+    cam = {**spec["camera"], "f_stop": 0.05}  # a very wide aperture: all but the focus plane is soft
+    prepare_frame(dirs[1], {**spec, "camera": cam})
+    launcher.run_batch(dirs, tmp_path / "render.log", lambda ev: None)
+    ids = []
+    sharpness = []
+    for d in dirs:
+        manifest = json.loads((d / "manifest.json").read_text())
+        ids.append(read_id_passes(d / "ids.exr", manifest["id_channels"]))
+        grey = cv2.GaussianBlur(cv2.imread(str(d / "rgb.png"), cv2.IMREAD_GRAYSCALE).astype(float), (5, 5), 1.5)
+        # the strongest edges (99th percentile of the gradient), not the pixel noise
+        gradient = np.hypot(cv2.Sobel(grey, cv2.CV_64F, 1, 0), cv2.Sobel(grey, cv2.CV_64F, 0, 1))
+        sharpness.append(np.percentile(gradient, 99))
+    assert all(np.array_equal(a, b) for a, b in zip(ids[0], ids[1], strict=True))  # same masks
+    assert sharpness[1] < 0.5 * sharpness[0], sharpness  # a softer image

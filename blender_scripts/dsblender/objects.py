@@ -107,6 +107,10 @@ def update_camera(cam: bpy.types.Object, c: dict) -> None:
     cam.data.clip_start = c["clip_start"] * MM
     cam.data.clip_end = c["clip_end"] * MM
     bpy.context.scene.view_settings.exposure = c["exposure"]
+    cam.data.dof.use_dof = c.get("f_stop", 0.0) > 0
+    if cam.data.dof.use_dof:
+        cam.data.dof.focus_distance = c["focus_distance"] * MM
+        cam.data.dof.aperture_fstop = c["f_stop"]
 
 
 def update_lights(existing: list, lights: list[dict]) -> list:

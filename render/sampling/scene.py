@@ -143,6 +143,9 @@ def sample_camera(rng: np.random.Generator, recipe: SceneRecipe, part: dict, asp
         "exposure": uniform(rng, c.exposure),
         "roll": math.radians(uniform(rng, c.roll)),
         "grayscale": c.grayscale,
+        # 0: a pinhole (all sharp); the mask is always the pinhole's, i.e. where the defect is
+        "f_stop": uniform(rng, c.f_stop) if c.depth_of_field > 0 and rng.random() < c.depth_of_field else 0.0,
+        "focus_distance": float(np.linalg.norm(location - target)),
         "clip_start": max(0.1, distance - 2 * radius) * 0.5,
         "clip_end": 20000.0,  # beyond the studio dome (8 m)
     }
