@@ -186,6 +186,8 @@ class ScratchRecipe(Strict):
     lip_probability: float = Field(0.5, ge=0, le=1)  # chance of raised lips along the groove
     lip_height: _range(0, 2) = (0.15, 0.4)  # fraction of the depth
     lip_width: _range(0.05, 3) = (0.3, 0.8)  # fraction of the width, each side
+    cluster: _int_range(1, 30) = (1, 1)  # strands per instance (> 1: a cluster from one abrasion)
+    spread: _range(0.01, 100) = (0.3, 2)  # mm between neighbouring strands of a cluster
 
 
 class DentRecipe(Strict):

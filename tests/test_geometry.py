@@ -168,3 +168,16 @@ def test_button_holes_are_recessed_dark_and_never_carry_a_defect():
     assert (m.face_defect == 1).sum() > 50  # but it is around it
     assert not parts.surface_valid(part, np.array([[20.0, 15.0], [23.9, 15.0]])).any()
     assert parts.surface_valid(part, np.array([[5.0, 5.0]])).all()
+
+
+def test_a_scratch_cluster_is_one_instance_over_all_its_strands():
+    strand = {"points": [[10, 13], [18, 17], [26, 18]], "width": 0.3, "depth": 0.08}
+    cluster = {**SCRATCH, "lip_height": 0.0, "strands": [strand]}
+    m = mesh_for(PLATE, [cluster])
+    c = m.uv[m.faces].mean(1)
+    marked = m.face_defect == 1
+    near = [np.min(np.linalg.norm(c[:, None] - np.asarray(p, float)[None], axis=2), axis=1) < 0.3
+            for p in (SCRATCH["points"], strand["points"])]
+    assert (marked & near[0]).sum() > 20 and (marked & near[1]).sum() > 20  # both strands, one id
+    h = dfx.scratch_height(cluster, np.array([[18.0, 17.0], [18.0, 14.0], [18.0, 15.5]]))
+    assert h[0] < -0.05 and h[1] < -0.05 and h[2] == 0.0  # each strand cut; between them, none

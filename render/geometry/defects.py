@@ -63,7 +63,12 @@ def _profile(name: str, s: np.ndarray) -> np.ndarray:
     raise ValueError(f"unknown scratch profile {name!r}")
 
 
-def scratch_height(d: dict, uv: np.ndarray) -> np.ndarray:
+def _strands(d: dict) -> list[dict]:
+    """A scratch's strands as single scratches: itself, plus the others of a cluster."""
+    return [d] + [{**d, **strand} for strand in d.get("strands", [])]
+
+
+def _one_scratch_height(d: dict, uv: np.ndarray) -> np.ndarray:
     dist, taper = _scratch_local(d, uv)
     half = d["width"] / 2
     s = dist / half
@@ -76,16 +81,27 @@ def scratch_height(d: dict, uv: np.ndarray) -> np.ndarray:
     return h
 
 
+def scratch_height(d: dict, uv: np.ndarray) -> np.ndarray:
+    """Where strands of a cluster meet, the one that moves the surface most wins."""
+    hs = np.stack([_one_scratch_height(s, uv) for s in _strands(d)])
+    return np.take_along_axis(hs, np.abs(hs).argmax(0)[None], 0)[0]
+
+
 def scratch_footprint(d: dict, uv: np.ndarray) -> np.ndarray:
-    dist, taper = _scratch_local(d, uv)
-    reach = 1 + (d["lip_width"] if d["lip_height"] > 0 else 0.0)
-    return (dist < d["width"] / 2 * reach) & (taper >= FOOTPRINT_FRACTION)
+    inside = np.zeros(len(uv), bool)
+    for s in _strands(d):
+        dist, taper = _scratch_local(s, uv)
+        reach = 1 + (s["lip_width"] if s["lip_height"] > 0 else 0.0)
+        inside |= (dist < s["width"] / 2 * reach) & (taper >= FOOTPRINT_FRACTION)
+    return inside
 
 
 def scratch_refinement(d: dict, across: float):
-    curve, _ = _resample(np.asarray(d["points"], dtype=float), d["width"] / 4)
-    core = d["width"] / 2 * (1 + d["lip_width"])
-    return curve, core, d["width"] / across
+    strands = _strands(d)
+    curve = np.vstack([_resample(np.asarray(s["points"], dtype=float), s["width"] / 4)[0] for s in strands])
+    width = min(s["width"] for s in strands)
+    core = max(s["width"] for s in strands) / 2 * (1 + d["lip_width"])
+    return curve, core, width / across
 
 
 # ---- crack: a branching hairline fracture, several V-grooves (main path + branches) -------
@@ -214,8 +230,9 @@ def bbox(d: dict) -> tuple[np.ndarray, np.ndarray]:
     """Axis-aligned (lo, hi) corners in (u, v) outside which the defect has no effect."""
     t = d["type"]
     if t in ("scratch", "burr"):
-        p = np.asarray(d["points"], dtype=float)
-        pad = d["width"] / 2 * (1 + d.get("lip_width", 0.0))
+        strands = _strands(d)
+        p = np.vstack([np.asarray(s["points"], dtype=float) for s in strands])
+        pad = max(s["width"] for s in strands) / 2 * (1 + d.get("lip_width", 0.0))
         return p.min(0) - pad, p.max(0) + pad
     if t == "crack":
         p = np.vstack([np.asarray(q, dtype=float) for q in d["paths"]])

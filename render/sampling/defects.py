@@ -81,7 +81,7 @@ def sample_scratch(rng, r: ScratchRecipe, lo, hi, part) -> dict:
     pts = pts * shrink
     pts = pts + _place(rng, pts.min(0), pts.max(0), lo, hi)
     has_lips = bool(rng.random() < r.lip_probability)
-    return {
+    d = {
         "type": "scratch",
         "points": pts.tolist(),
         "width": width,
@@ -90,6 +90,28 @@ def sample_scratch(rng, r: ScratchRecipe, lo, hi, part) -> dict:
         "lip_height": uniform(rng, r.lip_height) if has_lips else 0.0,
         "lip_width": uniform(rng, r.lip_width) if has_lips else 0.0,
     }
+    if r.cluster[1] > 1:  # drawn only for clusters, so single scratches keep their numbers
+        n = int(rng.integers(r.cluster[0], r.cluster[1] + 1))
+        if n > 1:
+            d["strands"] = _cluster_strands(rng, pts, n, r, d)
+    return d
+
+
+def _cluster_strands(rng, pts: np.ndarray, n: int, r: ScratchRecipe, d: dict) -> list[dict]:
+    """Near-parallel companions of a scratch (one abrasive event): shifted sideways by `spread`
+    steps, each a random stretch of the curve, a little narrower or shallower."""
+    chord = pts[-1] - pts[0]
+    side = np.array([-chord[1], chord[0]]) / max(np.linalg.norm(chord), 1e-9)
+    strands, reach = [], {1: 0.0, -1: 0.0}
+    for i in range(1, n):
+        sign = 1 if i % 2 else -1  # companions alternate sides, each side moving outwards
+        reach[sign] += uniform(rng, r.spread)
+        shift = side * sign * reach[sign]
+        a = int(rng.integers(0, len(pts) // 3))
+        b = int(rng.integers(2 * len(pts) // 3, len(pts))) + 1
+        strands.append({"points": (pts[a:b] + shift + rng.normal(0, 0.02, 2)).tolist(),
+                        "width": d["width"] * rng.uniform(0.5, 1.0), "depth": d["depth"] * rng.uniform(0.4, 1.0)})
+    return strands
 
 
 def sample_dent(rng, r: DentRecipe, lo, hi, part) -> dict:
