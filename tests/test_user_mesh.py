@@ -137,3 +137,25 @@ def test_defects_on_a_user_mesh_render_masked_inside_the_part(tmp_path):
                 seen += 1
                 assert diff[inside].mean() > 3 * diff[(obj == 1) & (ids == 0)].mean() + 1
     assert seen >= 2
+
+
+def test_point_location_on_a_dense_mesh_matches_brute_force(tmp_path):
+    path = tmp_path / "ball.ply"
+    trimesh.creation.icosphere(subdivisions=5).export(path)  # 20,480 faces: the bucket grid is used
+    m = user_mesh.load_unit_mesh(str(path))
+    top = int(np.argmax(m.face_normals[:, 2]))
+    part = {"type": "mesh", "path": str(path), "up": "z", "sha256": m.sha256, "size": 30.0, "patch": 12.0,
+            "anchor": (m.vertices[m.faces[top]].mean(0) * 30).tolist(), "anchor_face": top,
+            "frame": [[1.0, 0, 0], [0, 1.0, 0], [0, 0, 1.0]]}
+    c = user_mesh.Chart(part)
+    assert len(c.tri2) > 256
+    uv = np.random.default_rng(0).uniform(-2, 14, (3000, 2))
+    f, w, inside = c.locate(uv)
+    # brute force: the triangle whose barycentric weights are all >= 0
+    bary = np.stack([user_mesh._barycentric(c.tri2, np.repeat(p[None], len(c.tri2), 0)).min(1) for p in uv[:300]])
+    assert np.array_equal(inside[:300], bary.max(1) >= -1e-9)
+    ok = inside[:300]
+    assert (bary[np.nonzero(ok)[0], f[:300][ok]] >= -1e-9).all()
+    p3, _ = c.lift(uv[inside])
+    np.testing.assert_allclose(np.linalg.norm(p3 - [0, 0, 15], axis=1), 15, atol=0.05)  # on the ball
+    assert 0.3 < inside.mean() < 0.9  # the chart covers the cap, not the whole square

@@ -216,33 +216,66 @@ class Chart:
         owners = np.searchsorted(key, bkey, "right") - np.searchsorted(key, bkey, "left")
         return owners == 1
 
+    def _build_grid(self) -> None:
+        """Buckets of chart faces by the grid cells their bounding boxes cover, so a point is
+        only tested against the faces of its cell (a scanned mesh's chart has 10^4..10^5 faces)."""
+        t = self.tri2
+        pts = t.reshape(-1, 2)
+        self.grid_lo = pts.min(0)
+        span = np.maximum(pts.max(0) - self.grid_lo, 1e-9)
+        self.grid_cell = max(float(np.sqrt(span.prod() / len(t))) * 2, float(span.max()) / 4096)
+        self.grid_shape = (span // self.grid_cell).astype(np.int64) + 1
+        lo = ((t.min(1) - self.grid_lo) // self.grid_cell).astype(np.int64)
+        hi = ((t.max(1) - self.grid_lo) // self.grid_cell).astype(np.int64)
+        nx, ny = hi[:, 0] - lo[:, 0] + 1, hi[:, 1] - lo[:, 1] + 1
+        count = nx * ny
+        face = np.repeat(np.arange(len(t)), count)
+        k = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+        cell = (lo[face, 0] + k % nx[face]) * self.grid_shape[1] + lo[face, 1] + k // nx[face]
+        order = np.argsort(cell, kind="stable")
+        self.grid_cells, self.grid_faces = cell[order], face[order]
+
+    def _candidates(self, uv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(point, chart face) pairs to test: every face for small charts, else the cell's."""
+        if len(self.tri2) <= 256:
+            n, f = len(uv), len(self.tri2)
+            return np.repeat(np.arange(n), f), np.tile(np.arange(f), n)
+        if not hasattr(self, "grid_cells"):
+            self._build_grid()
+        c = ((uv - self.grid_lo) // self.grid_cell).astype(np.int64)
+        ok = (c >= 0).all(1) & (c < self.grid_shape).all(1)
+        cid = c[:, 0] * self.grid_shape[1] + c[:, 1]
+        start = np.searchsorted(self.grid_cells, cid, "left")
+        m = np.where(ok, np.searchsorted(self.grid_cells, cid, "right") - start, 0)
+        k = np.arange(m.sum()) - np.repeat(np.cumsum(m) - m, m)
+        return np.repeat(np.arange(len(uv)), m), self.grid_faces[np.repeat(start, m) + k]
+
     def locate(self, uv: np.ndarray):
         """(chart face index, barycentric weights, inside) of each point; outside points take the
-        nearest face with clamped weights."""
-        best_f = np.zeros(len(uv), int)
-        best_w = np.zeros((len(uv), 3))
-        best_score = np.full(len(uv), -np.inf)
-        a, b, c = self.tri2[:, 0], self.tri2[:, 1], self.tri2[:, 2]
-        den = (b[:, 1] - c[:, 1]) * (a[:, 0] - c[:, 0]) + (c[:, 0] - b[:, 0]) * (a[:, 1] - c[:, 1])
-        den = np.where(np.abs(den) > 1e-15, den, 1e-15)
-        fchunk = max(1, 4_000_000 // max(len(uv), 1))
-        for s in range(0, len(self.tri2), fchunk):
-            sl = slice(s, s + fchunk)
-            dx = uv[:, None, 0] - c[None, sl, 0]
-            dy = uv[:, None, 1] - c[None, sl, 1]
-            w0 = ((b[sl, 1] - c[sl, 1]) * dx + (c[sl, 0] - b[sl, 0]) * dy) / den[sl]
-            w1 = ((c[sl, 1] - a[sl, 1]) * dx + (a[sl, 0] - c[sl, 0]) * dy) / den[sl]
-            w2 = 1 - w0 - w1
-            score = np.minimum(np.minimum(w0, w1), w2)  # >= 0 inside
-            j = np.argmax(score, axis=1)
-            rows = np.arange(len(uv))
-            better = score[rows, j] > best_score
-            best_score[better] = score[rows, j][better]
-            best_f[better] = j[better] + s
-            best_w[better] = np.column_stack([w0[rows, j], w1[rows, j], w2[rows, j]])[better]
-        inside = best_score >= -1e-9
-        w = np.clip(best_w, 0, None)
-        return best_f, w / w.sum(1, keepdims=True), inside
+        face with the nearest centroid, weights clamped."""
+        f = np.zeros(len(uv), np.int64)
+        w = np.zeros((len(uv), 3))
+        inside = np.zeros(len(uv), bool)
+        step = 4096
+        for s0 in range(0, len(uv), step):
+            q = uv[s0:s0 + step]
+            pi, fi = self._candidates(q)
+            ws = _barycentric(self.tri2[fi], q[pi])
+            score = ws.min(1)  # >= 0 inside the triangle
+            order = np.lexsort((-score, pi))  # per point, its best candidate first
+            first = order[np.r_[True, pi[order][1:] != pi[order][:-1]]] if len(order) else order
+            hit = first[score[first] >= -1e-9]
+            f[s0 + pi[hit]], w[s0 + pi[hit]], inside[s0 + pi[hit]] = fi[hit], ws[hit], True
+        miss = np.nonzero(~inside)[0]
+        if len(miss):
+            from scipy.spatial import cKDTree
+
+            if not hasattr(self, "centroid_tree"):
+                self.centroid_tree = cKDTree(self.tri2.mean(1))
+            f[miss] = self.centroid_tree.query(uv[miss])[1]
+            w[miss] = _barycentric(self.tri2[f[miss]], uv[miss])
+        w = np.clip(w, 0, None)
+        return f, w / np.maximum(w.sum(1, keepdims=True), 1e-12), inside
 
     def contains(self, uv: np.ndarray) -> np.ndarray:
         return self.locate(uv)[2]
@@ -258,6 +291,17 @@ class Chart:
     def edge_segments(self) -> np.ndarray:
         """(S, 2, 2) sharp boundary edges in (u, v), counter-clockwise around the chart."""
         return self.local[self.boundary[self.sharp]]
+
+
+def _barycentric(tri: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Barycentric weights (K, 3) of points p (K, 2) in triangles tri (K, 3, 2)."""
+    a, b, c = tri[:, 0], tri[:, 1], tri[:, 2]
+    den = (b[:, 1] - c[:, 1]) * (a[:, 0] - c[:, 0]) + (c[:, 0] - b[:, 0]) * (a[:, 1] - c[:, 1])
+    den = np.where(np.abs(den) > 1e-15, den, 1e-15)
+    dx, dy = p[:, 0] - c[:, 0], p[:, 1] - c[:, 1]
+    w0 = ((b[:, 1] - c[:, 1]) * dx + (c[:, 0] - b[:, 0]) * dy) / den
+    w1 = ((c[:, 1] - a[:, 1]) * dx + (a[:, 0] - c[:, 0]) * dy) / den
+    return np.column_stack([w0, w1, 1 - w0 - w1])
 
 
 def _boundary_edges(faces: np.ndarray) -> np.ndarray:
