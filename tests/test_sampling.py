@@ -2,7 +2,7 @@ import json
 
 import numpy as np
 
-from render.config import DEFAULT_SCENE, load_quality, load_scene
+from render.config import DEFAULT_SCENE, SCENES_DIR, load_quality, load_scene
 from render.geometry import parts
 from render.sampling import sample_frame_spec
 from render.spec import dumps
@@ -38,3 +38,21 @@ def test_adding_a_defect_does_not_shift_the_camera():
     a = sample_frame_spec(recipe, quality, 0, 7)
     b = sample_frame_spec(more, quality, 0, 7)
     assert a["camera"] == b["camera"] and a["lights"] == b["lights"] and a["material"] == b["material"]
+
+
+def test_burrs_on_a_thread_follow_its_helix():
+    recipe, quality = load_scene(SCENES_DIR / "screw.yaml"), load_quality("preview")
+    on_rims = 0
+    for i in range(30):
+        s = sample_frame_spec(recipe, quality, 0, i)
+        g = s["part"]["grooves"]
+        for d in (d for d in s["defects"] if d["type"] == "burr"):
+            p = np.asarray(d["points"])
+            climb = parts.groove_offset(s["part"], p[:, 0])
+            for pos in g["positions"]:
+                for rim in (pos - g["width"] / 2, pos + g["width"] / 2):
+                    off = p[:, 1] - rim - climb
+                    if np.abs(off).max() < 2 * d["width"]:  # this burr runs along this rim
+                        on_rims += 1
+                        assert np.ptp(off) < 1e-9  # at a constant distance from it, all along
+    assert on_rims >= 3

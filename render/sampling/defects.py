@@ -290,6 +290,10 @@ def sample_burr(rng, r: BurrRecipe, lo, hi, part) -> dict:
         pts = point + normal * width * 0.6 + along * t
         k = int(np.argmax(np.abs(along)))  # clip to the seen stretch of the edge
         pts[:, k] = np.clip(pts[:, k], lo[k], max(hi[k], lo[k] + width))
+        if k == 0 and any(abs(point[1] - pos - parts.groove_offset(part, point[0]) + sgn * w / 2) < 1e-9
+                          for _, pos, w in parts.groove_lines(part) for sgn in (-1, 1)):
+            # on a thread's rim: climb with the helix
+            pts[:, 1] += parts.groove_offset(part, pts[:, 0]) - parts.groove_offset(part, point[0])
         pts = pts[np.concatenate([[True], np.any(np.diff(pts, axis=0) != 0, axis=1)])]
         if len(pts) < 2:
             pts = np.vstack([pts[0], pts[0] + along * width])
