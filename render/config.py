@@ -84,6 +84,12 @@ class PlateRecipe(Strict):
     grooves: GroovesRecipe | None = None  # along x or y (seams of a housing, a grooved plate)
     holes: HolesRecipe | None = None  # button holes (a housing panel)
 
+    @model_validator(mode="after")
+    def _no_thread(self):
+        if self.grooves is not None and self.grooves.helix:
+            raise ValueError("grooves.helix makes a screw thread: it is for cylinders, not plates")
+        return self
+
 
 class CylinderRecipe(Strict):
     """Upright cylinder (turned shaft, piston); defects go on the lateral surface."""

@@ -1,8 +1,10 @@
 import json
 
 import numpy as np
+import pytest
 
 from render.config import DEFAULT_SCENE, SCENES_DIR, load_quality, load_scene
+from render.errors import UserError
 from render.geometry import parts
 from render.sampling import sample_frame_spec
 from render.spec import dumps
@@ -56,3 +58,31 @@ def test_burrs_on_a_thread_follow_its_helix():
                         on_rims += 1
                         assert np.ptp(off) < 1e-9  # at a constant distance from it, all along
     assert on_rims >= 3
+
+
+def test_holes_fit_a_long_narrow_panel():
+    from render.config import HolesRecipe
+    from render.sampling.scene import _with_holes
+
+    for seed in range(60):
+        rng = np.random.default_rng(seed)
+        part = _with_holes(rng, {"type": "plate", "width": 100.0, "length": 15.0, "thickness": 4.0}, HolesRecipe())
+        for h in part.get("holes", []):
+            c, half = np.asarray(h["center"]), np.asarray(h["size"]) / 2
+            assert (c - half >= 0).all() and (c + half <= [100, 15]).all()
+
+
+def test_depth_of_field_focuses_on_the_surface_not_the_axis():
+    from render.sampling.scene import focus_distance
+
+    part = {"type": "cylinder", "radius": 10.0, "height": 40.0, "seam_angle": np.pi}
+    loc, look = np.array([100.0, 0.0, 20.0]), np.array([0.0, 0.0, 20.0])
+    assert focus_distance(part, loc, look) == pytest.approx(90.0, abs=0.2)  # the near side, not the axis
+
+
+def test_a_thread_on_a_plate_is_refused(tmp_path):
+    p = tmp_path / "r.yaml"
+    p.write_text("name: t\ncategories: [a]\nparts: {plate: {grooves: {helix: true}}}\n"
+                 "defects: {scratch: {category: a}}\n")
+    with pytest.raises(UserError, match="helix"):
+        load_scene(p)

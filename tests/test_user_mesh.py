@@ -159,3 +159,21 @@ def test_point_location_on_a_dense_mesh_matches_brute_force(tmp_path):
     p3, _ = c.lift(uv[inside])
     np.testing.assert_allclose(np.linalg.norm(p3 - [0, 0, 15], axis=1), 15, atol=0.05)  # on the ball
     assert 0.3 < inside.mean() < 0.9  # the chart covers the cap, not the whole square
+
+
+def test_edge_defects_sit_on_the_meshs_sharp_edges():
+    from render.sampling.defects import _mesh_edge_anchor
+
+    on_edges = 0
+    for s in specs(6):
+        c = user_mesh.chart(s["part"])
+        seg = c.edge_segments()
+        rng = np.random.default_rng(0)
+        P = s["part"]["patch"]
+        point, inward = _mesh_edge_anchor(rng, s["part"], np.array([0.3 * P, 0.3 * P]), np.array([0.7 * P, 0.7 * P]))
+        if len(seg):
+            d = user_mesh._segment_distance(point[None], seg[:, 0], seg[:, 1])[0]
+            if d < 1e-9:
+                on_edges += 1
+                assert c.contains((point + 0.05 * inward)[None])[0]  # inward points into the chart
+    assert on_edges >= 3

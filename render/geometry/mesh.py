@@ -104,13 +104,7 @@ def _triangulate(uv: np.ndarray, boundary: np.ndarray) -> np.ndarray:
     tri = Delaunay(uv + jitter)
     if len(tri.coplanar):
         raise RuntimeError(f"Delaunay dropped {len(tri.coplanar)} points")
-    faces = tri.simplices.astype(np.int64)
-    a, b, c = uv[faces[:, 0]], uv[faces[:, 1]], uv[faces[:, 2]]
-    area = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
-    faces = faces[np.abs(area) > 1e-12]
-    flip = area[np.abs(area) > 1e-12] < 0
-    faces[flip] = faces[flip][:, ::-1]
-    return faces
+    return orient_ccw(uv, tri.simplices.astype(np.int64))
 
 
 def _ring(keys: np.ndarray, grid: tuple[int, int], scale: int) -> np.ndarray:
@@ -123,6 +117,39 @@ def _ring(keys: np.ndarray, grid: tuple[int, int], scale: int) -> np.ndarray:
     # perimeter position: bottom edge, right edge, top edge (reversed), left edge (reversed)
     pos = np.where(j == 0, i, np.where(i == U, U + j, np.where(j == V, 2 * U + V - i, 2 * U + 2 * V - j)))
     return idx[np.argsort(pos, kind="stable")]
+
+
+def defect_height(defects: list[dict], uv: np.ndarray) -> np.ndarray:
+    """Summed displacement of the defects at (u, v) points (each only inside its bbox)."""
+    height = np.zeros(len(uv))
+    for d in defects:
+        lo, hi = dfx.bbox(d)
+        sel = np.all((uv >= lo) & (uv <= hi), axis=1)
+        height[sel] += dfx.HEIGHT[d["type"]](d, uv[sel])
+    return height
+
+
+def label_faces(defects: list[dict], centroids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(defect instance id, darken) of faces by their (u, v) centroids; later defects win."""
+    face_defect = np.zeros(len(centroids), dtype=np.int64)
+    face_darken = np.zeros(len(centroids))
+    for d in defects:
+        lo, hi = dfx.bbox(d)
+        sel = np.nonzero(np.all((centroids >= lo) & (centroids <= hi), axis=1))[0]
+        inside = sel[dfx.FOOTPRINT[d["type"]](d, centroids[sel])]
+        face_defect[inside] = d["id"]
+        face_darken[inside] = d.get("darken", 0.0)
+    return face_defect, face_darken
+
+
+def orient_ccw(uv: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """Triangles counter-clockwise in (u, v) (so they face out), degenerate ones dropped."""
+    a, b, c = uv[faces[:, 0]], uv[faces[:, 1]], uv[faces[:, 2]]
+    area = (b[:, 0] - a[:, 0]) * (c[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (c[:, 0] - a[:, 0])
+    faces = faces[np.abs(area) > 1e-12]
+    flip = area[np.abs(area) > 1e-12] < 0
+    faces[flip] = faces[flip][:, ::-1]
+    return faces
 
 
 def build_part_mesh(spec: dict, base_segments: int, across_groove: float, min_spacing: float) -> PartMesh:
@@ -149,21 +176,9 @@ def build_part_mesh(spec: dict, base_segments: int, across_groove: float, min_sp
     on_boundary = (keys == 0).any(1) | (keys[:, 0] == grid[0] * scale) | (keys[:, 1] == grid[1] * scale)
     faces = _triangulate(uv, on_boundary)
 
-    height = parts.groove_height(part, uv)
-    for d in defects:
-        lo, hi = dfx.bbox(d)
-        sel = np.all((uv >= lo) & (uv <= hi), axis=1)
-        height[sel] += dfx.HEIGHT[d["type"]](d, uv[sel])
-
+    height = parts.groove_height(part, uv) + defect_height(defects, uv)
     centroids = uv[faces].mean(axis=1)
-    face_defect = np.zeros(len(faces), dtype=np.int64)
-    face_darken = np.zeros(len(faces))
-    for d in defects:  # later defects win where footprints overlap
-        lo, hi = dfx.bbox(d)
-        sel = np.nonzero(np.all((centroids >= lo) & (centroids <= hi), axis=1))[0]
-        inside = sel[dfx.FOOTPRINT[d["type"]](d, centroids[sel])]
-        face_defect[inside] = d["id"]
-        face_darken[inside] = d.get("darken", 0.0)
+    face_defect, face_darken = label_faces(defects, centroids)
     # a button hole's wall and floor are never a defect; its inside is drawn dark
     in_hole = parts.in_hole(part, centroids, 0.5)
     face_defect[in_hole] = 0

@@ -149,7 +149,7 @@ def surface_valid(part: dict, uv: np.ndarray) -> np.ndarray:
 
 def groove_lines(part: dict) -> list[tuple[int, float, float]]:
     """Machined grooves of the part (threads on a shaft): (k, position, width) per groove, where
-    the groove is the band |uv[:, k] - groove_center(...)| < width / 2 across the whole surface;
+    the groove is the band |uv[:, k] - position - groove_offset(...)| < width / 2 across the surface;
     a helical groove (a thread's `lead` > 0) climbs `lead` mm in v per turn around u."""
     g = part.get("grooves")
     if not g:

@@ -344,7 +344,7 @@ def build_user_part_mesh(spec: dict, base_segments: int, across_groove: float, m
     import triangle
 
     from render.geometry import defects as dfx
-    from render.geometry.mesh import PartMesh, adaptive_points
+    from render.geometry.mesh import PartMesh, adaptive_points, defect_height, label_faces, orient_ccw
 
     part, defects = spec["part"], spec["defects"]
     c = chart(part)
@@ -367,30 +367,16 @@ def build_user_part_mesh(spec: dict, base_segments: int, across_groove: float, m
     index_of[ring] = np.arange(len(ring))
     pts = np.vstack([c.local[ring], uv])
     cdt = triangle.triangulate({"vertices": pts, "segments": index_of[c.boundary]}, "p")
-    new_uv, tris = np.asarray(cdt["vertices"], float), np.asarray(cdt["triangles"], np.int64)
-    a, b, cc = new_uv[tris[:, 0]], new_uv[tris[:, 1]], new_uv[tris[:, 2]]
-    area = (b[:, 0] - a[:, 0]) * (cc[:, 1] - a[:, 1]) - (b[:, 1] - a[:, 1]) * (cc[:, 0] - a[:, 0])
-    keep = (np.abs(area) > 1e-14) & c.contains((a + b + cc) / 3)  # not in the hole's own holes
-    tris, area = tris[keep], area[keep]
-    tris[area < 0] = tris[area < 0][:, ::-1]
+    new_uv = np.asarray(cdt["vertices"], float)
+    tris = orient_ccw(new_uv, np.asarray(cdt["triangles"], np.int64))
+    tris = tris[c.contains(new_uv[tris].mean(axis=1))]  # not in the hole's own holes
 
-    height = np.zeros(len(new_uv))
-    inner = np.arange(len(ring), len(new_uv))  # boundary vertices stay where they are
-    for d in defects:
-        lo, hi = dfx.bbox(d)
-        sel = inner[np.all((new_uv[inner] >= lo) & (new_uv[inner] <= hi), axis=1)]
-        height[sel] += dfx.HEIGHT[d["type"]](d, new_uv[sel])
-    lifted, _ = c.lift(new_uv[inner], height[inner])
-
-    centroids = new_uv[tris].mean(axis=1)
-    face_defect = np.zeros(len(tris), dtype=np.int64)
-    face_darken = np.zeros(len(tris))
-    for d in defects:  # later defects win where footprints overlap
-        lo, hi = dfx.bbox(d)
-        sel = np.nonzero(np.all((centroids >= lo) & (centroids <= hi), axis=1))[0]
-        inside = sel[dfx.FOOTPRINT[d["type"]](d, centroids[sel])]
-        face_defect[inside] = d["id"]
-        face_darken[inside] = d.get("darken", 0.0)
+    # boundary vertices stay where they are; points `triangle` added on boundary segments (where
+    # a folded chart's boundary crosses itself) are lifted but not displaced, so no crack opens
+    inner = np.arange(len(ring), len(new_uv))
+    height = defect_height(defects, new_uv[inner]) * (inner < len(pts))
+    lifted, _ = c.lift(new_uv[inner], height)
+    face_defect, face_darken = label_faces(defects, new_uv[tris].mean(axis=1))
 
     V = len(c.vertices)
     vid = np.concatenate([ring, V + np.arange(len(inner))])  # patch vertex -> vertex of the result

@@ -31,7 +31,8 @@ def visible_region(part: dict, camera: dict, n: int = 48) -> tuple[np.ndarray, n
     keeps them in view) and facing the camera within ~70 degrees (steeper flanks foreshorten
     defects to slivers). Occlusion is ignored
     (the built-in parts are convex where defects go). If no point passes, the region around
-    the point nearest the line of sight is used.
+    the point nearest the line of sight is used. On a user's mesh (possibly concave) the
+    chart keeps defects on faces turned to the camera, but a fold in front of them is not tested.
     """
     U, V = parts.surface_extent(part)
     g = np.stack(np.meshgrid((np.arange(n) + 0.5) / n * U, (np.arange(n) + 0.5) / n * V, indexing="ij"), -1)
@@ -229,20 +230,37 @@ def _edge_anchor(rng, part: dict, lo, hi) -> tuple[np.ndarray, np.ndarray]:
 def _mesh_edge_anchor(rng, part: dict, lo, hi) -> tuple[np.ndarray, np.ndarray]:
     """A point on a sharp edge of a mesh's chart near the seen region, and the inward normal.
 
-    Edges are weighted by their length inside the seen region (grown by 10% of the patch); a
-    chart with no sharp edge there gives a point in the region and a random direction.
+    Each edge is clipped to the seen region (grown by 10% of the patch) and weighted by the
+    length inside it; a chart with no sharp edge there gives a point in the region and a
+    random direction.
     """
     seg = user_mesh.chart(part).edge_segments()
     reach = 0.1 * part["patch"]
-    a, b = np.clip(seg[:, 0], lo - reach, hi + reach), np.clip(seg[:, 1], lo - reach, hi + reach)
-    length = np.linalg.norm(b - a, axis=1)
-    if len(seg) == 0 or length.sum() <= 0:
+    t0, t1 = _clip_segments(seg, lo - reach, hi + reach)
+    d = seg[:, 1] - seg[:, 0] if len(seg) else np.zeros((0, 2))
+    inside = np.maximum(t1 - t0, 0) * np.linalg.norm(d, axis=1)
+    if inside.sum() <= 0:
         turn = rng.uniform(0, 2 * math.pi)
         return rng.uniform(lo, hi), np.array([math.cos(turn), math.sin(turn)])
-    i = int(rng.choice(len(seg), p=length / length.sum()))
-    d = seg[i, 1] - seg[i, 0]
-    inward = np.array([-d[1], d[0]]) / np.linalg.norm(d)  # the chart lies left of its ccw boundary
-    return a[i] + rng.uniform(0, 1) * (b[i] - a[i]), inward
+    i = int(rng.choice(len(seg), p=inside / inside.sum()))
+    inward = np.array([-d[i, 1], d[i, 0]]) / np.linalg.norm(d[i])  # the chart lies left of its ccw boundary
+    return seg[i, 0] + rng.uniform(t0[i], t1[i]) * d[i], inward
+
+
+def _clip_segments(seg: np.ndarray, lo, hi) -> tuple[np.ndarray, np.ndarray]:
+    """Parameter range [t0, t1] of each segment a + t (b - a) inside the box [lo, hi]
+    (Liang-Barsky); t0 > t1 where a segment misses the box."""
+    a, d = seg[:, 0], seg[:, 1] - seg[:, 0]
+    t0, t1 = np.zeros(len(seg)), np.ones(len(seg))
+    for k in (0, 1):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ta, tb = (lo[k] - a[:, k]) / d[:, k], (hi[k] - a[:, k]) / d[:, k]
+        flat = d[:, k] == 0
+        outside = flat & ((a[:, k] < lo[k]) | (a[:, k] > hi[k]))
+        t0 = np.where(flat, t0, np.maximum(t0, np.minimum(ta, tb)))
+        t1 = np.where(flat, t1, np.minimum(t1, np.maximum(ta, tb)))
+        t1 = np.where(outside, -1.0, t1)
+    return t0, t1
 
 
 def _outline(rng, irregularity: float) -> dict:

@@ -72,14 +72,17 @@ def _with_holes(rng, part: dict, h) -> dict:
             shape = str(rng.choice(h.shapes))
             w = uniform(rng, h.size)
             size = np.array([w, w]) if shape == "round" else np.array([w, uniform(rng, h.size)])
+            margin = 0.05 * np.array([U, V])  # from the panel's edges, per axis (a panel may be long)
             size = np.minimum(size, 0.4 * np.array([U, V]))
+            if shape == "round":
+                size[:] = size.min()
             corner = size.min() / 2 if shape == "round" else uniform(rng, h.corner) * size.min()
             wall = min(uniform(rng, h.wall), 0.25 * size.min())
-            center = rng.uniform(size / 2 + 0.05 * max(U, V), np.array([U, V]) - size / 2 - 0.05 * max(U, V))
+            center = rng.uniform(size / 2 + margin, np.array([U, V]) - size / 2 - margin)
             hole = {"center": center.tolist(), "size": size.tolist(), "corner": float(corner), "wall": wall,
                     "depth": min(uniform(rng, h.depth), 0.8 * part["thickness"])}
-            clear = all(np.any(np.abs(center - o["center"]) > (size + np.asarray(o["size"])) / 2 + 2 * wall)
-                        for o in holes)
+            clear = all(np.any(np.abs(center - o["center"]) > (size + np.asarray(o["size"])) / 2
+                               + 2 * max(wall, o["wall"])) for o in holes)
             for k, pos, width in parts.groove_lines(part):
                 clear &= abs(center[k] - pos) > size[k] / 2 + width / 2 + 2 * wall
             if clear:
@@ -145,10 +148,29 @@ def sample_camera(rng: np.random.Generator, recipe: SceneRecipe, part: dict, asp
         "grayscale": c.grayscale,
         # 0: a pinhole (all sharp); the mask is always the pinhole's, i.e. where the defect is
         "f_stop": uniform(rng, c.f_stop) if c.depth_of_field > 0 and rng.random() < c.depth_of_field else 0.0,
-        "focus_distance": float(np.linalg.norm(location - target)),
+        "focus_distance": focus_distance(part, location, target),
         "clip_start": max(0.1, distance - 2 * radius) * 0.5,
         "clip_end": 20000.0,  # beyond the studio dome (8 m)
     }
+
+
+def focus_distance(part: dict, location: np.ndarray, look_at: np.ndarray, n: int = 64) -> float:
+    """Distance along the line of sight to the defect surface where the camera looks (the
+    look-at point itself can lie inside the part, e.g. on a cylinder's axis): the surface point
+    turned to the camera that lies nearest the line of sight."""
+    forward = (look_at - location) / np.linalg.norm(look_at - location)
+    if part["type"] == "mesh":  # its look-at is the anchor, on the surface
+        return float((look_at - location) @ forward)
+    U, V = parts.surface_extent(part)
+    uv = np.stack(np.meshgrid((np.arange(n) + 0.5) / n * U, (np.arange(n) + 0.5) / n * V, indexing="ij"), -1)
+    uv = uv.reshape(-1, 2)
+    ray = parts.surface_points(part, uv) - location
+    along = ray @ forward
+    facing = np.einsum("ij,ij->i", parts.surface_normals(part, uv), ray) < 0
+    off_axis = np.linalg.norm(ray - along[:, None] * forward, axis=1)
+    if not facing.any():
+        return float((look_at - location) @ forward)
+    return float(along[facing][np.argmin(off_axis[facing])])
 
 
 def blackbody_rgb(kelvin: float) -> list[float]:
