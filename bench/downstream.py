@@ -9,7 +9,7 @@
 Synthetic and copy-paste splits are capped at 5x the real train images they join.
 
     .venv/bin/python bench/downstream.py --real ../shared/data/magnetic_tile \\
-        --synthetic out/magnetic_tile/train [--seeds 0 1 2] [--iters 1500] [--size 128] [--few 0.1]
+        --synthetic out/magnetic_tile/train [--seeds 0 1 2] [--iters 1000] [--size 128] [--few 0.1]
 
 The synthetic split must carry the real dataset's category names (render it with a recipe
 for that dataset, or `defectsynth compose` it with a mapping).
@@ -36,7 +36,7 @@ def main() -> None:
     p.add_argument("--real", type=Path, required=True, help="dataset dir with train/ and val/")
     p.add_argument("--synthetic", type=Path, help="synthetic train split (real category names)")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    p.add_argument("--iters", type=int, default=1500)
+    p.add_argument("--iters", type=int, default=1000)
     p.add_argument("--size", type=int, default=128)
     p.add_argument("--fractions", type=float, nargs="*", default=[0.02, 0.05, 0.1, 0.25, 1.0],
                    help="learning-curve points; none (a bare --fractions) skips the curve")
