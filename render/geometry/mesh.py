@@ -119,6 +119,15 @@ def _ring(keys: np.ndarray, grid: tuple[int, int], scale: int) -> np.ndarray:
     return idx[np.argsort(pos, kind="stable")]
 
 
+def defect_features(defects: list[dict], across: float, min_spacing: float) -> list:
+    """Refinement features (skeleton, core radius, spacing >= min_spacing) of the defects."""
+    out = []
+    for d in defects:
+        skel, core, spacing = dfx.REFINEMENT[d["type"]](d, across)
+        out.append((skel, core, max(spacing, min_spacing)))
+    return out
+
+
 def defect_height(defects: list[dict], uv: np.ndarray) -> np.ndarray:
     """Summed displacement of the defects at (u, v) points (each only inside its bbox)."""
     height = np.zeros(len(uv))
@@ -161,9 +170,7 @@ def build_part_mesh(spec: dict, base_segments: int, across_groove: float, min_sp
     extent = parts.surface_extent(part)
     features = [(skel, core, max(spacing, min_spacing))
                 for skel, core, spacing in parts.groove_refinement(part, across_groove)]
-    for d in defects:
-        skel, core, spacing = dfx.REFINEMENT[d["type"]](d, across_groove)
-        features.append((skel, core, max(spacing, min_spacing)))
+    features += defect_features(defects, across_groove, min_spacing)
     uv, keys, scale, grid = adaptive_points(extent, max(extent) / base_segments, features)
     if parts.is_periodic_u(part):
         # the seam's two sides get the same points (a thread's end refines only one side), so

@@ -139,6 +139,13 @@ def surface_points(part: dict, uv: np.ndarray, height: np.ndarray | float = 0.0)
     return np.column_stack([r * np.cos(theta), r * np.sin(theta), v])
 
 
+def surface_grid(part: dict, n: int) -> np.ndarray:
+    """(n * n, 2) cell centres of an n x n grid over the surface domain."""
+    U, V = surface_extent(part)
+    t = (np.arange(n) + 0.5) / n
+    return np.stack(np.meshgrid(t * U, t * V, indexing="ij"), -1).reshape(-1, 2)
+
+
 def surface_valid(part: dict, uv: np.ndarray) -> np.ndarray:
     """Which (u, v) points may carry defects: all but those in holes, and for a mesh's patch
     only where its chart is."""

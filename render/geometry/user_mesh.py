@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
 
 from render.errors import UserError
 
@@ -44,6 +45,7 @@ class UnitMesh:
     vertex_normals: np.ndarray  # (V, 3), smooth within each smooth region
     adjacency: np.ndarray  # (A, 2) face pairs sharing an edge (after the sharp split)
     extents: np.ndarray  # (3,) bounding box size
+    edge_keys: np.ndarray  # (3F,) sorted, one per face edge (see _edge_keys): who owns an edge
     sha256: str
 
 
@@ -104,6 +106,7 @@ def load_unit_mesh(path: str, up: str = "z") -> UnitMesh:
         vertex_normals=np.asarray(smooth.vertex_normals, dtype=float),
         adjacency=np.asarray(smooth.face_adjacency, dtype=np.int64),
         extents=np.asarray(smooth.extents, dtype=float),
+        edge_keys=np.sort(_edge_keys(_half_edges(np.asarray(smooth.faces)), len(smooth.vertices))),
         sha256=hashlib.sha256(data).hexdigest(),
     )
 
@@ -207,48 +210,48 @@ class Chart:
     def _sharp_edges(self) -> np.ndarray:
         """Which boundary edges are real edges of the part: no face on their other side (the
         sharp split, or an open boundary), rather than where the chart merely stops."""
-        faces = self.mesh.faces
-        e = np.sort(np.stack([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]], 1).reshape(-1, 2), axis=1)
-        base = len(self.vertices) + 1
-        key = np.sort(e[:, 0] * base + e[:, 1])
-        b = np.sort(self.boundary, axis=1)
-        bkey = b[:, 0] * base + b[:, 1]
+        key, bkey = self.mesh.edge_keys, _edge_keys(self.boundary, len(self.vertices))
         owners = np.searchsorted(key, bkey, "right") - np.searchsorted(key, bkey, "left")
         return owners == 1
 
-    def _build_grid(self) -> None:
+    @functools.cached_property
+    def _centroid_tree(self) -> cKDTree:
+        return cKDTree(self.tri2.mean(1))
+
+    @functools.cached_property
+    def _grid(self):
         """Buckets of chart faces by the grid cells their bounding boxes cover, so a point is
-        only tested against the faces of its cell (a scanned mesh's chart has 10^4..10^5 faces)."""
+        only tested against the faces of its cell (a scanned mesh's chart has 10^4..10^5 faces).
+        Returns (origin, cell size, cells per axis, sorted cell ids, their faces)."""
         t = self.tri2
         pts = t.reshape(-1, 2)
-        self.grid_lo = pts.min(0)
-        span = np.maximum(pts.max(0) - self.grid_lo, 1e-9)
-        self.grid_cell = max(float(np.sqrt(span.prod() / len(t))) * 2, float(span.max()) / 4096)
-        self.grid_shape = (span // self.grid_cell).astype(np.int64) + 1
-        lo = ((t.min(1) - self.grid_lo) // self.grid_cell).astype(np.int64)
-        hi = ((t.max(1) - self.grid_lo) // self.grid_cell).astype(np.int64)
+        origin = pts.min(0)
+        span = np.maximum(pts.max(0) - origin, 1e-9)
+        cell = max(float(np.sqrt(span.prod() / len(t))) * 2, float(span.max()) / 4096)
+        shape = (span // cell).astype(np.int64) + 1
+        lo = ((t.min(1) - origin) // cell).astype(np.int64)
+        hi = ((t.max(1) - origin) // cell).astype(np.int64)
         nx, ny = hi[:, 0] - lo[:, 0] + 1, hi[:, 1] - lo[:, 1] + 1
         count = nx * ny
         face = np.repeat(np.arange(len(t)), count)
         k = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
-        cell = (lo[face, 0] + k % nx[face]) * self.grid_shape[1] + lo[face, 1] + k // nx[face]
-        order = np.argsort(cell, kind="stable")
-        self.grid_cells, self.grid_faces = cell[order], face[order]
+        cid = (lo[face, 0] + k % nx[face]) * shape[1] + lo[face, 1] + k // nx[face]
+        order = np.argsort(cid, kind="stable")
+        return origin, cell, shape, cid[order], face[order]
 
     def _candidates(self, uv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(point, chart face) pairs to test: every face for small charts, else the cell's."""
         if len(self.tri2) <= 256:
             n, f = len(uv), len(self.tri2)
             return np.repeat(np.arange(n), f), np.tile(np.arange(f), n)
-        if not hasattr(self, "grid_cells"):
-            self._build_grid()
-        c = ((uv - self.grid_lo) // self.grid_cell).astype(np.int64)
-        ok = (c >= 0).all(1) & (c < self.grid_shape).all(1)
-        cid = c[:, 0] * self.grid_shape[1] + c[:, 1]
-        start = np.searchsorted(self.grid_cells, cid, "left")
-        m = np.where(ok, np.searchsorted(self.grid_cells, cid, "right") - start, 0)
+        origin, cell, shape, cells, faces = self._grid
+        c = ((uv - origin) // cell).astype(np.int64)
+        ok = (c >= 0).all(1) & (c < shape).all(1)
+        cid = c[:, 0] * shape[1] + c[:, 1]
+        start = np.searchsorted(cells, cid, "left")
+        m = np.where(ok, np.searchsorted(cells, cid, "right") - start, 0)
         k = np.arange(m.sum()) - np.repeat(np.cumsum(m) - m, m)
-        return np.repeat(np.arange(len(uv)), m), self.grid_faces[np.repeat(start, m) + k]
+        return np.repeat(np.arange(len(uv)), m), faces[np.repeat(start, m) + k]
 
     def locate(self, uv: np.ndarray):
         """(chart face index, barycentric weights, inside) of each point; outside points take the
@@ -268,11 +271,7 @@ class Chart:
             f[s0 + pi[hit]], w[s0 + pi[hit]], inside[s0 + pi[hit]] = fi[hit], ws[hit], True
         miss = np.nonzero(~inside)[0]
         if len(miss):
-            from scipy.spatial import cKDTree
-
-            if not hasattr(self, "centroid_tree"):
-                self.centroid_tree = cKDTree(self.tri2.mean(1))
-            f[miss] = self.centroid_tree.query(uv[miss])[1]
+            f[miss] = self._centroid_tree.query(uv[miss])[1]
             w[miss] = _barycentric(self.tri2[f[miss]], uv[miss])
         w = np.clip(w, 0, None)
         return f, w / np.maximum(w.sum(1, keepdims=True), 1e-12), inside
@@ -304,10 +303,21 @@ def _barycentric(tri: np.ndarray, p: np.ndarray) -> np.ndarray:
     return np.column_stack([w0, w1, 1 - w0 - w1])
 
 
+def _half_edges(faces: np.ndarray) -> np.ndarray:
+    """(3F, 2) directed edges of the faces, in winding order."""
+    return np.stack([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]], 1).reshape(-1, 2)
+
+
+def _edge_keys(edges: np.ndarray, n_vertices: int) -> np.ndarray:
+    """One integer per undirected edge."""
+    e = np.sort(edges, axis=1)
+    return e[:, 0] * (n_vertices + 1) + e[:, 1]
+
+
 def _boundary_edges(faces: np.ndarray) -> np.ndarray:
-    e = np.stack([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]], 1).reshape(-1, 2)
-    s = np.sort(e, axis=1)
-    _, inverse, count = np.unique(s, axis=0, return_inverse=True, return_counts=True)
+    """Directed edges that only one of the faces has."""
+    e = _half_edges(faces)
+    _, inverse, count = np.unique(_edge_keys(e, int(faces.max()) + 1), return_inverse=True, return_counts=True)
     return e[count[inverse.ravel()] == 1]
 
 
@@ -343,23 +353,23 @@ def build_user_part_mesh(spec: dict, base_segments: int, across_groove: float, m
     """The user's mesh with the chart re-meshed around the frame's defects and displaced."""
     import triangle
 
-    from render.geometry import defects as dfx
-    from render.geometry.mesh import PartMesh, adaptive_points, defect_height, label_faces, orient_ccw
+    from render.geometry.mesh import (
+        PartMesh,
+        adaptive_points,
+        defect_features,
+        defect_height,
+        label_faces,
+        orient_ccw,
+    )
 
     part, defects = spec["part"], spec["defects"]
     c = chart(part)
     P = part["patch"]
-    features = []
-    for d in defects:
-        skel, core, spacing = dfx.REFINEMENT[d["type"]](d, across_groove)
-        features.append((skel, core, max(spacing, min_spacing)))
-    uv, *_ = adaptive_points((P, P), P / base_segments, features)
+    uv, *_ = adaptive_points((P, P), P / base_segments, defect_features(defects, across_groove, min_spacing))
     uv = uv[c.contains(uv)]
     # keep new points off the hole's boundary (by half their spacing) so no sliver pins an edge
     bnd = c.local[c.boundary]
     if len(uv) > 1:
-        from scipy.spatial import cKDTree
-
         spacing = cKDTree(uv).query(uv, k=2)[0][:, 1]
         uv = uv[_segment_distance(uv, bnd[:, 0], bnd[:, 1]) > 0.5 * spacing]
     ring = np.unique(c.boundary)
@@ -389,7 +399,7 @@ def build_user_part_mesh(spec: dict, base_segments: int, across_groove: float, m
         face_defect=np.concatenate([np.zeros(n_old, np.int64), face_defect]),
         face_smooth=np.ones(n_old + len(tris), bool),  # sharp edges are split vertices
         face_darken=np.concatenate([np.zeros(n_old), face_darken]),
-        uv=_texture_uv(c, vertices, np.concatenate([ring, V + np.arange(len(inner))])),
+        uv=_texture_uv(c, vertices, vid),
     )
 
 

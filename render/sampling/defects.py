@@ -35,8 +35,7 @@ def visible_region(part: dict, camera: dict, n: int = 48) -> tuple[np.ndarray, n
     chart keeps defects on faces turned to the camera, but a fold in front of them is not tested.
     """
     U, V = parts.surface_extent(part)
-    g = np.stack(np.meshgrid((np.arange(n) + 0.5) / n * U, (np.arange(n) + 0.5) / n * V, indexing="ij"), -1)
-    uv = g.reshape(-1, 2)
+    uv = parts.surface_grid(part, n)
     p = parts.surface_points(part, uv)
     loc, look = np.asarray(camera["location"]), np.asarray(camera["look_at"])
     forward = (look - loc) / np.linalg.norm(look - loc)
@@ -190,8 +189,9 @@ def sample_stain(rng, r: StainRecipe, lo, hi, part) -> dict:
             "phases": rng.uniform(0, 2 * math.pi, 4).tolist(), "darken": uniform(rng, r.darken)}
 
 
-def _edge_anchor(rng, part: dict, lo, hi) -> tuple[np.ndarray, np.ndarray]:
-    """A point on an edge of the surface domain near the seen region, and the inward normal.
+def _edge_anchor(rng, part: dict, lo, hi) -> tuple[np.ndarray, np.ndarray, bool]:
+    """A point on an edge of the surface domain near the seen region, the inward normal, and
+    whether the edge is a groove's rim (which climbs along a helical thread).
 
     Edges: u = 0, u = U, v = 0, v = V (a cylinder's u is periodic: only its rims v = 0, V).
     Among the edges that the seen region reaches (or the nearest one), one is drawn; the point
@@ -224,10 +224,10 @@ def _edge_anchor(rng, part: dict, lo, hi) -> tuple[np.ndarray, np.ndarray]:
     point[along] = rng.uniform(a, max(a, b))
     groove_rim = edges.index(near[i]) >= n_part_edges
     point[k] = value + (parts.groove_offset(part, point[along]) if groove_rim else 0.0)  # a thread climbs
-    return point, np.asarray(normal)
+    return point, np.asarray(normal), groove_rim
 
 
-def _mesh_edge_anchor(rng, part: dict, lo, hi) -> tuple[np.ndarray, np.ndarray]:
+def _mesh_edge_anchor(rng, part: dict, lo, hi) -> tuple[np.ndarray, np.ndarray, bool]:
     """A point on a sharp edge of a mesh's chart near the seen region, and the inward normal.
 
     Each edge is clipped to the seen region (grown by 10% of the patch) and weighted by the
@@ -241,10 +241,10 @@ def _mesh_edge_anchor(rng, part: dict, lo, hi) -> tuple[np.ndarray, np.ndarray]:
     inside = np.maximum(t1 - t0, 0) * np.linalg.norm(d, axis=1)
     if inside.sum() <= 0:
         turn = rng.uniform(0, 2 * math.pi)
-        return rng.uniform(lo, hi), np.array([math.cos(turn), math.sin(turn)])
+        return rng.uniform(lo, hi), np.array([math.cos(turn), math.sin(turn)]), False
     i = int(rng.choice(len(seg), p=inside / inside.sum()))
     inward = np.array([-d[i, 1], d[i, 0]]) / np.linalg.norm(d[i])  # the chart lies left of its ccw boundary
-    return seg[i, 0] + rng.uniform(t0[i], t1[i]) * d[i], inward
+    return seg[i, 0] + rng.uniform(t0[i], t1[i]) * d[i], inward, False
 
 
 def _clip_segments(seg: np.ndarray, lo, hi) -> tuple[np.ndarray, np.ndarray]:
@@ -275,7 +275,7 @@ def _waves(rng, size: float, n: int = 12) -> list[list[float]]:
 
 
 def sample_chip(rng, r: ChipRecipe, lo, hi, part) -> dict:
-    point, normal = _edge_anchor(rng, part, lo, hi)
+    point, normal, _ = _edge_anchor(rng, part, lo, hi)
     radius, elongation = uniform(rng, r.radius), uniform(rng, r.elongation)
     bump = uniform(rng, r.bump)
     # the long axis runs along the edge; the centre sits a little outside so the scoop is open
@@ -291,7 +291,7 @@ def sample_collision(rng, r: CollisionRecipe, lo, hi, part) -> dict:
     d = sample_dent(rng, r, lo, hi, part)
     d.update(type="collision", rim_height=uniform(rng, r.rim_height), rim_width=uniform(rng, r.rim_width))
     if rng.random() < r.edge_probability:
-        point, normal = _edge_anchor(rng, part, lo, hi)
+        point, normal, _ = _edge_anchor(rng, part, lo, hi)
         reach = d["radius"] * (1 + d["rim_width"])  # just inside the edge, rim included
         d["center"] = (point + normal * reach * rng.uniform(1.0, 1.5)).tolist()
         d["angle"] = math.atan2(normal[1], normal[0]) + math.pi / 2
@@ -301,17 +301,15 @@ def sample_collision(rng, r: CollisionRecipe, lo, hi, part) -> dict:
 def sample_burr(rng, r: BurrRecipe, lo, hi, part) -> dict:
     width = uniform(rng, r.width)
     if rng.random() < r.edge_probability:
-        point, normal = _edge_anchor(rng, part, lo, hi)
+        point, normal, on_groove_rim = _edge_anchor(rng, part, lo, hi)
         along = np.array([-normal[1], normal[0]])
         length = uniform(rng, r.length)
         t = np.linspace(-0.5, 0.5, CURVE_POINTS)[:, None] * length
         pts = point + normal * width * 0.6 + along * t
         k = int(np.argmax(np.abs(along)))  # clip to the seen stretch of the edge
         pts[:, k] = np.clip(pts[:, k], lo[k], max(hi[k], lo[k] + width))
-        if k == 0 and any(abs(point[1] - pos - parts.groove_offset(part, point[0]) + sgn * w / 2) < 1e-9
-                          for _, pos, w in parts.groove_lines(part) for sgn in (-1, 1)):
-            # on a thread's rim: climb with the helix
-            pts[:, 1] += parts.groove_offset(part, pts[:, 0]) - parts.groove_offset(part, point[0])
+        if on_groove_rim:  # climb with a helical thread (no offset on straight grooves)
+            pts[:, 1 - k] += parts.groove_offset(part, pts[:, k]) - parts.groove_offset(part, point[k])
         pts = pts[np.concatenate([[True], np.any(np.diff(pts, axis=0) != 0, axis=1)])]
         if len(pts) < 2:
             pts = np.vstack([pts[0], pts[0] + along * width])

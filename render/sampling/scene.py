@@ -7,7 +7,6 @@ import numpy as np
 
 from render.config import SceneRecipe
 from render.geometry import parts, user_mesh
-from render.geometry.user_mesh import load_unit_mesh
 
 
 def uniform(rng: np.random.Generator, r) -> float:
@@ -34,7 +33,7 @@ def sample_part(rng: np.random.Generator, recipe: SceneRecipe) -> dict:
                 "thickness": uniform(rng, r.thickness), "seam_angle": 0.0}
     if kind == "mesh":  # the anchor of its defect patch is set with the camera (a spot it sees)
         size = uniform(rng, r.size)
-        return {"type": "mesh", "path": r.path, "up": r.up, "sha256": load_unit_mesh(r.path, r.up).sha256,
+        return {"type": "mesh", "path": r.path, "up": r.up, "sha256": user_mesh.load_unit_mesh(r.path, r.up).sha256,
                 "size": size, "patch": size * uniform(rng, r.patch)}
     if kind == "dome":
         return {"type": "dome", "radius": uniform(rng, r.radius), "height": uniform(rng, r.height), "seam_angle": 0.0}
@@ -161,9 +160,7 @@ def focus_distance(part: dict, location: np.ndarray, look_at: np.ndarray, n: int
     forward = (look_at - location) / np.linalg.norm(look_at - location)
     if part["type"] == "mesh":  # its look-at is the anchor, on the surface
         return float((look_at - location) @ forward)
-    U, V = parts.surface_extent(part)
-    uv = np.stack(np.meshgrid((np.arange(n) + 0.5) / n * U, (np.arange(n) + 0.5) / n * V, indexing="ij"), -1)
-    uv = uv.reshape(-1, 2)
+    uv = parts.surface_grid(part, n)
     ray = parts.surface_points(part, uv) - location
     along = ray @ forward
     facing = np.einsum("ij,ij->i", parts.surface_normals(part, uv), ray) < 0
