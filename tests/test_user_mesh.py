@@ -170,7 +170,7 @@ def test_edge_defects_sit_on_the_meshs_sharp_edges():
         seg = c.edge_segments()
         rng = np.random.default_rng(0)
         P = s["part"]["patch"]
-        point, inward = _mesh_edge_anchor(rng, s["part"], np.array([0.3 * P, 0.3 * P]), np.array([0.7 * P, 0.7 * P]))
+        point, inward, _ = _mesh_edge_anchor(rng, s["part"], np.array([0.3 * P, 0.3 * P]), np.array([0.7 * P, 0.7 * P]))
         if len(seg):
             d = user_mesh._segment_distance(point[None], seg[:, 0], seg[:, 1])[0]
             if d < 1e-9:
