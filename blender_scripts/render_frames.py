@@ -1,15 +1,15 @@
 """Render prepared frame directories with Blender.
 
-Each frame directory holds spec.json (the frame spec) and mesh.npz (the part mesh from
-render.geometry). This script writes rgb.png, ids.exr and, last, manifest.json (the frame's
-completion marker) into it. Frames that already have a manifest are skipped, so a batch can
-be re-run after a crash. One process renders the whole batch; the scene is built once and
-only updated per frame.
+Each frame directory holds spec.json (the frame spec, read with render.spec, which needs only
+Python's standard library) and mesh.npz (the part mesh, render.parts). This script writes
+rgb.png, ids.exr and, last, manifest.json (the frame's completion marker) into it. Frames that
+already have a manifest are skipped, so a batch can be re-run after a crash. One process
+renders the whole batch; the scene is built once and only updated per frame.
 
 Runs the same way in both Blenders:
   blender -b --python-exit-code 1 -P blender_scripts/render_frames.py -- --frames DIR [DIR ...]
   python blender_scripts/render_frames.py --frames DIR [DIR ...]      (with the bpy module)
-Progress goes to stdout as lines starting with "DEFECTSYNTH " followed by JSON.
+Progress goes to stdout as lines starting with render.spec.EVENT_PREFIX followed by JSON.
 """
 
 import argparse
@@ -18,25 +18,19 @@ import os
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# this folder (dsblender) and the project root (render.spec, render.files: standard library only)
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [HERE, os.path.dirname(HERE)]
 
 import bpy  # noqa: E402
 from dsblender import materials, objects, passes  # noqa: E402
 
-SCHEMA_VERSION = 1
+from render.files import write_atomic  # noqa: E402
+from render.spec import DEVICES, EVENT_PREFIX, MANIFEST_FILE, MESH_FILE, SPEC_FILE, FrameSpec, dumps  # noqa: E402
 
 
 def _event(**kw) -> None:
-    print("DEFECTSYNTH " + json.dumps(kw), flush=True)
-
-
-def _write_json_atomic(path: str, obj: dict) -> None:
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(obj, f, indent=1, sort_keys=True)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    print(EVENT_PREFIX + json.dumps(kw), flush=True)
 
 
 class FrameRenderer:
@@ -58,13 +52,13 @@ class FrameRenderer:
         self.part = None
         self.lights = []
 
-    def build(self, spec: dict, mesh_npz: str) -> None:
+    def build(self, spec: FrameSpec, mesh_npz: str) -> None:
         self.part = objects.build_part(mesh_npz, self.part, self.metal)
-        materials.update_metal_material(self.metal, spec["material"])
-        materials.update_ground_material(self.ground_mat, spec["ground"])
-        materials.update_studio(self.studio, spec["world"])
-        objects.update_camera(self.camera, spec["camera"])
-        self.lights = objects.update_lights(self.lights, spec["lights"])
+        materials.update_metal_material(self.metal, spec.material)
+        materials.update_ground_material(self.ground_mat, spec.ground)
+        materials.update_studio(self.studio, spec.world)
+        objects.update_camera(self.camera, spec.camera)
+        self.lights = objects.update_lights(self.lights, spec.lights)
 
     def _render(self) -> float:
         t = time.perf_counter()
@@ -72,18 +66,15 @@ class FrameRenderer:
         return time.perf_counter() - t
 
     def render_frame(self, frame_dir: str) -> dict:
-        with open(os.path.join(frame_dir, "spec.json"), encoding="utf-8") as f:
-            spec = json.load(f)
-        if spec.get("schema_version") != SCHEMA_VERSION:
-            raise RuntimeError(f"{frame_dir}: spec schema_version {spec.get('schema_version')} != {SCHEMA_VERSION}")
-        _crash_for_tests(frame_dir, spec)
+        with open(os.path.join(frame_dir, SPEC_FILE), encoding="utf-8") as f:
+            spec = FrameSpec.from_json(f.read(), raw=True)  # parts and defects: only what Blender needs
         t0 = time.perf_counter()
-        self.build(spec, os.path.join(frame_dir, "mesh.npz"))
+        self.build(spec, os.path.join(frame_dir, MESH_FILE))
         build_s = time.perf_counter() - t0
 
         rgb_tmp = os.path.join(frame_dir, "rgb.tmp.png")
         ids_tmp = os.path.join(frame_dir, "ids.tmp.exr")
-        passes.configure_image_render(self.scene, spec["render"], rgb_tmp)
+        passes.configure_image_render(self.scene, spec.render, rgb_tmp)
         rgb_s = self._render()
         passes.configure_id_render(self.scene, self.id_material, ids_tmp)
         self.camera.data.dof.use_dof = False  # ids through a pinhole: the mask is where the defect is
@@ -92,18 +83,18 @@ class FrameRenderer:
         os.replace(ids_tmp, os.path.join(frame_dir, "ids.exr"))
         layer = self.scene.view_layers[0].name
         manifest = {
-            "schema_version": SCHEMA_VERSION,
-            "frame_index": spec["frame_index"],
-            "files": {"rgb": "rgb.png", "ids": "ids.exr", "spec": "spec.json"},
+            "schema_version": spec.schema_version,
+            "frame_index": spec.frame_index,
+            "files": {"rgb": "rgb.png", "ids": "ids.exr", "spec": SPEC_FILE},
             "id_channels": {"defect": f"{layer}.{materials.DEFECT_AOV}.X",
                             "object": f"{layer}.{materials.OBJECT_AOV}.X"},
             "part_pass_index": objects.PART_PASS_INDEX,
-            "instances": [{"id": d["id"], "category": d["category"], "type": d["type"]} for d in spec["defects"]],
+            "instances": [{"id": d.id, "category": d.category, "type": d.shape.type} for d in spec.defects],
             "timing_s": {"build": build_s, "render_image": rgb_s, "render_ids": ids_s},
             "blender": bpy.app.version_string,
             "device": self.device,
         }
-        _write_json_atomic(os.path.join(frame_dir, "manifest.json"), manifest)
+        write_atomic(os.path.join(frame_dir, MANIFEST_FILE), dumps(manifest))
         return manifest
 
 
@@ -115,33 +106,13 @@ def _max_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def _crash_for_tests(frame_dir: str, spec: dict) -> None:
-    """Failure injection for the retry tests: DEFECTSYNTH_TEST_CRASH_FRAMES=3,5:once,7:kill-parent-once.
-
-    N: Blender aborts on frame N every time; N:once only the first time; N:kill-parent-once kills
-    the process that started Blender (a Dask worker) the first time.
-    """
-    for item in filter(None, os.environ.get("DEFECTSYNTH_TEST_CRASH_FRAMES", "").split(",")):
-        index, _, mode = item.partition(":")
-        if int(index) != spec["frame_index"]:
-            continue
-        marker = os.path.join(frame_dir, "crashed_once")
-        if mode and os.path.exists(marker):
-            return
-        open(marker, "w").close()
-        if mode == "kill-parent-once":
-            os.kill(os.getppid(), 9)
-            time.sleep(5)  # SIGKILL follows through PDEATHSIG
-        os.abort()
-
-
 def parse_args(argv: list[str]) -> argparse.Namespace:
     args = argv[argv.index("--") + 1:] if "--" in argv else argv[1:]
     p = argparse.ArgumentParser(prog="render_frames.py", description=__doc__.split("\n\n")[0])
     p.add_argument("--frames", nargs="*", default=[], help="frame directories to render")
     p.add_argument("--frames-file", help="text file with one frame directory per line")
     p.add_argument("--threads", type=int, default=0, help="Cycles threads (0 = all cores)")
-    p.add_argument("--device", default="cpu", choices=["auto", "cpu", "cuda", "optix", "hip", "oneapi", "metal"],
+    p.add_argument("--device", default="cpu", choices=DEVICES,
                    help="Cycles device (auto = the best GPU backend with a device, else the CPU)")
     ns = p.parse_args(args)
     if ns.frames_file:
@@ -163,7 +134,7 @@ def main() -> None:
     _event(event="ready", setup_s=time.perf_counter() - t_start, blender=bpy.app.version_string,
            device=renderer.device)
     for frame_dir in ns.frames:
-        if os.path.exists(os.path.join(frame_dir, "manifest.json")):
+        if os.path.exists(os.path.join(frame_dir, MANIFEST_FILE)):
             _event(event="skipped", frame=frame_dir)
             continue
         m = renderer.render_frame(frame_dir)

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from render.errors import UserError
-from render.launcher import DEVICES
+from render.spec import DEVICES
 
 
 class _Group(click.Group):
@@ -127,7 +127,7 @@ def validate(split_dir, reference, max_factor):
     image), RLE sizes, non-empty masks, bbox and area against the mask, and counts images
     without annotations (MMDetection drops them from training).
     """
-    from render.validate import validate_split
+    from render.dataset.validate import validate_split
 
     rep = validate_split(split_dir, reference=reference, max_factor=max_factor)
     for e in rep.errors:
@@ -156,7 +156,7 @@ def slice_cmd(split_dir, out, tile, overlap, min_area, min_visible, keep_empty, 
     Works on rendered and real splits (polygons or RLE). Tiles are named
     <image>__x<X>_y<Y>.png and record their source image and offset.
     """
-    from render.slicing import slice_split
+    from render.dataset.slicing import slice_split
 
     rep = slice_split(split_dir, out, tile, overlap, min_area, min_visible, keep_empty, seed, annotation)
     click.echo(f"wrote {out}: {rep.tiles} tiles from {rep.images} images ({rep.empty_tiles_kept} without defects), "
@@ -184,7 +184,7 @@ def compose(reference, synthetic, out, include_real, max_factor, sample_seed, ma
     Image and annotation ids are renumbered from 1. The result is validated against the
     reference before it is written.
     """
-    from render.compose import compose as run
+    from render.dataset.compose import compose as run
 
     rep = run(reference, list(synthetic), out, include_real, max_factor, sample_seed, mapping, not copy_files)
     click.echo(f"wrote {out}: {rep.real_images} real + {rep.synthetic_images} synthetic images "
@@ -208,7 +208,7 @@ def augment(split_dir, method, out, n_images, seed, per_image, scale, max_factor
     Instances cut from the real images are scaled, rotated, flipped and blended onto other
     real images; the masks are exact and the categories are the source's.
     """
-    from render.augment import copy_paste
+    from render.dataset.augment import copy_paste
 
     rep = copy_paste(split_dir, out, n_images, seed, per_image, scale, max_factor)
     click.echo(f"wrote {out}: {rep['images']} images, {rep['annotations']} instances from {rep['patches']} patches")
@@ -223,8 +223,8 @@ def augment(split_dir, method, out, n_images, seed, per_image, scale, max_factor
 @click.option("--with-originals", is_flag=True, help="Show each plain image beside its overlay.")
 def preview(split_dir, out, n, cols, side, with_originals):
     """Contact sheet of a split: images with coloured masks, boxes and category labels."""
-    from render.coco import load_split
-    from render.overlay import overlay_split
+    from render.dataset.coco import load_split
+    from render.dataset.preview import overlay_split
 
     load_split(split_dir)  # one clear error for a path that is not a split
     click.echo(f"wrote {overlay_split(split_dir, out, n, cols, side, with_originals)}")
@@ -236,8 +236,9 @@ def preview(split_dir, out, n, cols, side, with_originals):
 @click.option("--plot", type=click.Path(path_type=Path), default=None, help="Also plot the distributions (PNG).")
 def stats(split_dir, json_out, plot):
     """Images, instances per category, instance area and aspect, instances per image, image sizes."""
-    from render.spec import dumps, write_atomic
-    from render.stats import compute_stats, format_stats, plot_stats
+    from render.dataset.stats import compute_stats, format_stats, plot_stats
+    from render.files import write_atomic
+    from render.spec import dumps
 
     s = compute_stats(split_dir)
     click.echo(format_stats(s))

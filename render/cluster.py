@@ -1,10 +1,11 @@
 """Runs the frames of a render on workers: a local Dask cluster, a running scheduler, or inline.
 
 The unit of work is a batch of frame specs. A worker prepares each frame directory (spec.json,
-mesh.npz), starts one Blender process for the whole batch (render.launcher) and reports each
-finished frame. Workers receive frame specs (plain JSON data) and paths, never code: the task
-function is imported by name from the defectsynth package installed on the worker, and the
-output directory must be one that every worker sees (a shared file system on a cluster).
+mesh.npz, render.frames), starts one Blender process for the whole batch (render.launcher) and
+reports each finished frame. Workers receive frame specs (data) and paths, never code: the task
+function and the spec classes are imported by name from the defectsynth package installed on
+the worker, and the output directory must be one that every worker sees (a shared file system
+on a cluster).
 
 Failures: a Blender crash costs only the frame that was rendering. Frames finished before it
 are kept (their manifests are written), the ones after it go back to the queue, and the culprit
@@ -27,6 +28,8 @@ from tqdm import tqdm
 
 from render import launcher
 from render.errors import UserError
+from render.frames import frame_dir, is_rendered, prepare_frame
+from render.spec import MESH_FILE, FrameSpec
 
 PROGRESS_TOPIC = "defectsynth-progress"
 PIN_ENV = "DEFECTSYNTH_PIN_CPUS"  # set on the workers of a local cluster
@@ -86,21 +89,19 @@ def _local_worker_cpus(threads: int) -> list[int] | None:
     return block if len(block) == threads else None
 
 
-def render_batch(root: str, specs: list[dict], log_name: str, blender: str | None, threads: int,
+def render_batch(root: str, specs: list[FrameSpec], log_name: str, blender: str | None, threads: int,
                  device: str) -> dict:
     """The worker's task: prepare and render frames; a Blender crash is returned, not raised."""
-    from render.pipeline import frame_name, prepare_frame
-
     root_dir = Path(root)
     (root_dir / "logs").mkdir(parents=True, exist_ok=True)
     todo, skipped = [], []
     t0 = time.perf_counter()
     for spec in specs:
-        d = root_dir / "frames" / frame_name(spec["frame_index"])
+        d = frame_dir(root_dir, spec.frame_index)
         if prepare_frame(d, spec):
             todo.append(d)
         else:
-            skipped.append(spec["frame_index"])
+            skipped.append(spec.frame_index)
     if skipped:
         _publish({"frames": skipped})
     done: dict[int, float] = {}
@@ -111,7 +112,7 @@ def render_batch(root: str, specs: list[dict], log_name: str, blender: str | Non
         if ev["event"] == "ready":
             result["started"] = True
         elif ev["event"] == "done":
-            (Path(ev["frame"]) / "mesh.npz").unlink(missing_ok=True)
+            (Path(ev["frame"]) / MESH_FILE).unlink(missing_ok=True)
             index = int(Path(ev["frame"]).name)
             done[index] = ev["timing_s"]["render_image"] + ev["timing_s"]["render_ids"]
             _publish({"frames": [index]})
@@ -188,12 +189,10 @@ class RunOutcome:
     workers_threads: tuple[int, int] | None
 
 
-def run_frames(root: Path, specs: list[dict], batch_size: int, w: Workers, blender: str | None = None,
+def run_frames(root: Path, specs: list[FrameSpec], batch_size: int, w: Workers, blender: str | None = None,
                desc: str = "render") -> RunOutcome:
     """Render every spec's frame (skipping finished ones); returns counts and the failed frames."""
     from distributed import KilledWorker
-
-    from render.pipeline import is_rendered
 
     t0 = time.perf_counter()
     attempts: Counter = Counter()
@@ -211,7 +210,7 @@ def run_frames(root: Path, specs: list[dict], batch_size: int, w: Workers, blend
         pending: dict[Future, list[dict]] = {}
 
         def submit(batch: list[dict]) -> None:
-            first = batch[0]["frame_index"]
+            first = batch[0].frame_index
             log = f"batch_{first:06d}_{len(batch)}_try{attempts[first] + 1}.log"
             task = pool.submit(render_batch, str(Path(root).resolve()), batch, log, blender, threads, w.device)
             pending[task] = batch
@@ -237,17 +236,17 @@ def run_frames(root: Path, specs: list[dict], batch_size: int, w: Workers, blend
                     continue
                 if not res.get("killed") and not res["started"]:  # no frame can render: stop at once
                     raise UserError(f"Blender did not start: {res['error']}")
-                left = [s for s in batch if s["frame_index"] not in res["done"]
-                        and s["frame_index"] not in res["skipped"] and not is_rendered(root, s["frame_index"])]
+                left = [s for s in batch if s.frame_index not in res["done"]
+                        and s.frame_index not in res["skipped"] and not is_rendered(root, s.frame_index)]
                 # the first unfinished frame is the one Blender died on; with a dead worker we
                 # cannot tell, so each unfinished frame counts as a suspect
                 suspects = left if res.get("killed") else left[:1]
                 for s in suspects:
-                    attempts[s["frame_index"]] += 1
-                    if attempts[s["frame_index"]] > w.retries:
-                        failed[s["frame_index"]] = res["error"]
+                    attempts[s.frame_index] += 1
+                    if attempts[s.frame_index] > w.retries:
+                        failed[s.frame_index] = res["error"]
                         bar.set_postfix(failed=len(failed))
-                        count([s["frame_index"]])
+                        count([s.frame_index])
                     else:
                         submit([s])
                 rest = [s for s in left if s not in suspects]

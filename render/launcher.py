@@ -19,12 +19,9 @@ from pathlib import Path
 
 from render.config import PROJECT_ROOT
 from render.errors import UserError
+from render.spec import EVENT_PREFIX
 
 ENTRY_SCRIPT = PROJECT_ROOT / "blender_scripts" / "render_frames.py"
-EVENT_PREFIX = "DEFECTSYNTH "
-
-
-DEVICES = ("auto", "cpu", "cuda", "optix", "hip", "oneapi", "metal")
 
 
 class RenderError(RuntimeError):

@@ -19,14 +19,16 @@ import cv2
 from tqdm import tqdm
 
 from render.cluster import Workers, run_frames
-from render.coco import CocoBuilder, encode_instance
 from render.config import QualityPreset, SceneRecipe
+from render.dataset.coco import CocoWriter, categories_from_names, encode_instance
+from render.dataset.validate import validate_split
 from render.errors import UserError
-from render.geometry.mesh import build_part_mesh
+from render.files import begin_partial, commit_partial, write_atomic
+from render.frames import frame_dir, frame_name, is_rendered, prepare_frame
 from render.postprocess import compute_instances
-from render.sampling import sample_frame_spec
+from render.sampling.frame import sample_frame_spec
 from render.sensor import apply_noise, apply_optics
-from render.spec import begin_partial, commit_partial, dumps, write_atomic
+from render.spec import FrameSpec, dumps
 
 
 @dataclass
@@ -69,10 +71,6 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def frame_name(index: int) -> str:
-    return f"{index:06d}"
-
-
 def check_output_dir(out: Path) -> None:
     if out.exists() and not out.is_dir():
         raise UserError(f"output path is a file, not a directory: {out}")
@@ -83,31 +81,7 @@ def check_output_dir(out: Path) -> None:
         raise UserError(f"output directory is not writable: {probe}")
 
 
-def is_rendered(root: Path, index: int) -> bool:
-    """The frame's completion marker exists."""
-    return (Path(root) / "frames" / frame_name(index) / "manifest.json").exists()
-
-
-def prepare_frame(frame_dir: Path, spec: dict) -> bool:
-    """Write the spec (and the mesh) unless the frame is already rendered from the same spec.
-
-    Returns True when the frame still needs rendering.
-    """
-    frame_dir.mkdir(parents=True, exist_ok=True)
-    text = dumps(spec)
-    spec_path = frame_dir / "spec.json"
-    if (frame_dir / "manifest.json").exists() and spec_path.exists() and spec_path.read_text(encoding="utf-8") == text:
-        return False
-    (frame_dir / "manifest.json").unlink(missing_ok=True)
-    write_atomic(spec_path, text)
-    mesh = build_part_mesh(spec, **spec["mesh"])
-    tmp = frame_dir / "mesh.tmp.npz"
-    mesh.save(tmp)
-    os.replace(tmp, frame_dir / "mesh.npz")
-    return True
-
-
-def render_frames(root: Path, specs: list[dict], quality: QualityPreset, report: RunReport,
+def render_frames(root: Path, specs: list[FrameSpec], quality: QualityPreset, report: RunReport,
                   blender: str | None, workers: Workers) -> None:
     out = run_frames(root, specs, quality.batch_size, workers, blender=blender)
     report.rendered += out.rendered
@@ -118,22 +92,22 @@ def render_frames(root: Path, specs: list[dict], quality: QualityPreset, report:
         report.workers, report.threads_per_worker = out.workers_threads
 
 
-def assemble_split(root: Path, recipe: SceneRecipe, specs: list[dict], quality: QualityPreset,
+def assemble_split(root: Path, recipe: SceneRecipe, specs: list[FrameSpec], quality: QualityPreset,
                    report: RunReport, info: dict) -> Path:
     tmp = begin_partial(root / "train")
-    coco = CocoBuilder(recipe.categories)
+    coco = CocoWriter(tmp, categories_from_names(recipe.categories), info)
     for spec in tqdm(specs, desc="annotate", unit="frame"):
-        name = frame_name(spec["frame_index"])
-        frame_dir = root / "frames" / name
-        image = cv2.imread(str(frame_dir / "rgb.png"))
-        mono = spec["camera"].get("grayscale", False)
+        name = frame_name(spec.frame_index)
+        directory = frame_dir(root, spec.frame_index)
+        image = cv2.imread(str(directory / "rgb.png"))
+        mono = spec.camera.grayscale
         if mono:  # a mono camera: grey in all three channels
             image = cv2.cvtColor(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
-        image = apply_optics(image, spec["sensor"])
+        image = apply_optics(image, spec.sensor)
         # visibility is judged before noise, which would otherwise pass for contrast
-        instances, dropped = compute_instances(frame_dir, image, quality.min_area, quality.min_contrast)
+        instances, dropped = compute_instances(directory, image, quality.min_area, quality.min_contrast)
         report.dropped.update(dropped)
-        image = apply_noise(image, spec["sensor"], mono)
+        image = apply_noise(image, spec.sensor, mono)
         h, w = image.shape[:2]
         file_name = f"{name}.png"
         # re-encoded, not copied: Blender's PNG carries render times, and the same spec must
@@ -145,10 +119,10 @@ def assemble_split(root: Path, recipe: SceneRecipe, specs: list[dict], quality: 
             if enc is None:
                 report.dropped["empty_polygon"] += 1
                 continue
-            coco.add_annotation(image_id, inst.category, *enc)
+            coco.add_annotation(image_id, spec.categories[inst.category], *enc)
             report.instances[inst.category] += 1
         report.images_with_defects += bool(instances)
-    coco.write(tmp, info)
+    coco.close()
     return commit_partial(tmp, root / "train")
 
 
@@ -186,17 +160,17 @@ def render_dataset(recipe: SceneRecipe, quality: QualityPreset, n: int, out: Pat
     specs = [sample_frame_spec(recipe, quality, seed, i) for i in range(1, n + 1)]
     if shard is not None:
         i, k = shard
-        specs = [s for s in specs if (s["frame_index"] - 1) % k == i - 1]
+        specs = [s for s in specs if (s.frame_index - 1) % k == i - 1]
     report = RunReport(frames=len(specs))
     if prepare_only:
-        todo = [root / "frames" / frame_name(s["frame_index"]) for s in tqdm(specs, desc="prepare", unit="frame")
-                if prepare_frame(root / "frames" / frame_name(s["frame_index"]), s)]
+        todo = [frame_dir(root, s.frame_index) for s in tqdm(specs, desc="prepare", unit="frame")
+                if prepare_frame(frame_dir(root, s.frame_index), s)]
         list_name = "frames.txt" if shard is None else f"frames_{shard[0]}of{shard[1]}.txt"
         write_atomic(root / list_name, "".join(f"{d.resolve()}\n" for d in todo))
         return None, report
     render_frames(root, specs, quality, report, blender, workers or Workers())
-    missing = [frame_name(s["frame_index"]) for s in specs
-               if frame_name(s["frame_index"]) not in report.failed and not is_rendered(root, s["frame_index"])]
+    missing = [frame_name(s.frame_index) for s in specs
+               if frame_name(s.frame_index) not in report.failed and not is_rendered(root, s.frame_index)]
     if missing:  # rendered somewhere this machine cannot see
         raise UserError(f"{len(missing)} frames were rendered but are not in {root / 'frames'} (e.g. {missing[0]}): "
                         "with --scheduler, --out must be on a file system that every worker shares")
@@ -217,8 +191,6 @@ def render_dataset(recipe: SceneRecipe, quality: QualityPreset, n: int, out: Pat
 
 def check_written_split(split: Path) -> None:
     """Validate what was just written; a failure here is a bug, reported with its first problems."""
-    from render.validate import validate_split
-
     rep = validate_split(split)
     if not rep.ok:
         raise RuntimeError(f"the written split fails validation ({rep.summary()}):\n" + "\n".join(rep.errors[:10]))

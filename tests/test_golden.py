@@ -47,7 +47,7 @@ def _mesh_hash(spec) -> str:
     """Hash of the arrays that mesh.npz holds, as saved (dtype and bytes of each)."""
     import tempfile
 
-    from render.pipeline import prepare_frame
+    from render.frames import prepare_frame
 
     h = hashlib.sha256()
     with tempfile.TemporaryDirectory() as tmp:
@@ -62,7 +62,7 @@ def _mesh_hash(spec) -> str:
 
 def sampling_hashes() -> dict:
     """Per recipe: one hash over SAMPLED specs, and the mesh hash of each rendered frame."""
-    from render.sampling import sample_frame_spec
+    from render.sampling.frame import sample_frame_spec
 
     out = {}
     quality = _quality()

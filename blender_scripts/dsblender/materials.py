@@ -2,7 +2,7 @@
 
 import bpy
 
-DEFECT_AOV = "defect_id"  # the face attribute written by render.geometry, and its AOV
+DEFECT_AOV = "defect_id"  # the face attribute of the part mesh (render.meshing), and its AOV
 OBJECT_AOV = "object_id"  # the object's pass index: 1 on the part, 0 elsewhere
 DARKEN_ATTRIBUTE = "darken"  # face attribute 0..1: darker, rougher material (crack interiors, stains)
 
@@ -119,29 +119,30 @@ def build_id_material() -> bpy.types.Material:
     return mat
 
 
-def update_metal_material(mat: bpy.types.Material, m: dict) -> None:
+def update_metal_material(mat: bpy.types.Material, m) -> None:
+    """m: the spec's Material."""
     n = mat.node_tree.nodes
     bsdf = n["bsdf"]
-    n["base_color"].inputs[0].default_value = m["base_color"]
-    bsdf.inputs["Metallic"].default_value = m["metallic"]
-    bsdf.inputs["Anisotropic"].default_value = 0.6 * m["brushing"]
+    n["base_color"].inputs[0].default_value = m.base_color
+    bsdf.inputs["Metallic"].default_value = m.metallic
+    bsdf.inputs["Anisotropic"].default_value = 0.6 * m.brushing
     mapping = n["mapping"]
-    mapping.inputs["Location"].default_value = m["texture_offset"]
-    mapping.inputs["Rotation"].default_value = (0.0, 0.0, m["brush_angle"])
-    n["bump_brush"].inputs["Strength"].default_value = 0.5 * m["brushing"]
+    mapping.inputs["Location"].default_value = m.texture_offset
+    mapping.inputs["Rotation"].default_value = (0.0, 0.0, m.brush_angle)
+    n["bump_brush"].inputs["Strength"].default_value = 0.5 * m.brushing
     s = n["streaks"].inputs  # noise 0.3..0.7 -> albedo factor 1 -/+ 0.5 brushing
     s["From Min"].default_value, s["From Max"].default_value = 0.3, 0.7
-    s["To Min"].default_value, s["To Max"].default_value = 1 - 0.5 * m["brushing"], 1 + 0.5 * m["brushing"]
-    n["bump_grain"].inputs["Strength"].default_value = 0.4 * m["grain"]
-    n["grain"].inputs["Scale"].default_value = m["grain_scale"]
+    s["To Min"].default_value, s["To Max"].default_value = 1 - 0.5 * m.brushing, 1 + 0.5 * m.brushing
+    n["bump_grain"].inputs["Strength"].default_value = 0.4 * m.grain
+    n["grain"].inputs["Scale"].default_value = m.grain_scale
     for bump in ("bump_brush", "bump_grain"):
-        n[bump].inputs["Distance"].default_value = m["relief"] * 1e-3  # mm -> m
-    bsdf.inputs["Transmission Weight"].default_value = m["transmission"]
-    bsdf.inputs["IOR"].default_value = m["ior"]
+        n[bump].inputs["Distance"].default_value = m.relief * 1e-3  # mm -> m
+    bsdf.inputs["Transmission Weight"].default_value = m.transmission
+    bsdf.inputs["IOR"].default_value = m.ior
     r = n["roughness"].inputs
-    spread = 0.3 * m["grain"] * m["roughness"]
-    r["To Min"].default_value = max(0.0, m["roughness"] - spread)
-    r["To Max"].default_value = min(1.0, m["roughness"] + spread)
+    spread = 0.3 * m.grain * m.roughness
+    r["To Min"].default_value = max(0.0, m.roughness - spread)
+    r["To Max"].default_value = min(1.0, m.roughness + spread)
 
 
 def build_ground_material() -> bpy.types.Material:
@@ -150,10 +151,10 @@ def build_ground_material() -> bpy.types.Material:
     return mat
 
 
-def update_ground_material(mat: bpy.types.Material, g: dict) -> None:
+def update_ground_material(mat: bpy.types.Material, g) -> None:
     bsdf = mat.node_tree.nodes["Principled BSDF"]
-    bsdf.inputs["Base Color"].default_value = (*g["color"], 1.0)
-    bsdf.inputs["Roughness"].default_value = g["roughness"]
+    bsdf.inputs["Base Color"].default_value = (*g.color, 1.0)
+    bsdf.inputs["Roughness"].default_value = g.roughness
 
 
 def build_studio_material() -> bpy.types.Material:
@@ -192,5 +193,5 @@ def build_studio_material() -> bpy.types.Material:
     return mat
 
 
-def update_studio(mat: bpy.types.Material, w: dict) -> None:
-    mat.node_tree.nodes["emission"].inputs["Strength"].default_value = w["strength"]
+def update_studio(mat: bpy.types.Material, w) -> None:
+    mat.node_tree.nodes["emission"].inputs["Strength"].default_value = w.strength

@@ -11,7 +11,7 @@ PART_PASS_INDEX = 1  # object index of the part in the id pass; everything else 
 
 
 def build_part(mesh_npz: str, obj: bpy.types.Object | None, material: bpy.types.Material) -> bpy.types.Object:
-    """Mesh from the arrays written by render.geometry; replaces the previous frame's mesh."""
+    """Mesh from the arrays of render.meshing.PartMesh; replaces the previous frame's mesh."""
     data = np.load(mesh_npz)
     verts = (data["vertices"].astype(np.float32) * MM).ravel()
     faces = data["faces"].astype(np.int32)
@@ -89,32 +89,34 @@ def build_camera() -> bpy.types.Object:
     return cam
 
 
-def update_camera(cam: bpy.types.Object, c: dict) -> None:
-    """Look from location at look_at with `up` as the image's up direction, then roll."""
-    forward = (Vector(c["look_at"]) - Vector(c["location"])).normalized()
-    up = Vector(c["up"])
+def update_camera(cam: bpy.types.Object, c) -> None:
+    """Look from location at look_at with `up` as the image's up direction, then roll (c: the
+    spec's Camera)."""
+    forward = (Vector(c.look_at) - Vector(c.location)).normalized()
+    up = Vector(c.up)
     if abs(forward.dot(up.normalized())) > 0.999:  # looking along up: any perpendicular will do
         up = Vector((1.0, 0.0, 0.0)) if abs(forward.x) < 0.9 else Vector((0.0, 1.0, 0.0))
     right = forward.cross(up).normalized()
     true_up = right.cross(forward)
     rot = Matrix((right, true_up, -forward)).transposed()  # columns: camera x, y, z in the world
-    cam.location = Vector(c["location"]) * MM
+    cam.location = Vector(c.location) * MM
     cam.rotation_mode = "QUATERNION"
-    cam.rotation_quaternion = rot.to_quaternion() @ Quaternion((0.0, 0.0, 1.0), c["roll"])
-    cam.data.lens = c["focal_length"]
-    cam.data.sensor_width = c["sensor_width"]
+    cam.rotation_quaternion = rot.to_quaternion() @ Quaternion((0.0, 0.0, 1.0), c.roll)
+    cam.data.lens = c.focal_length
+    cam.data.sensor_width = c.sensor_width
     cam.data.sensor_fit = "AUTO"
-    cam.data.clip_start = c["clip_start"] * MM
-    cam.data.clip_end = c["clip_end"] * MM
-    bpy.context.scene.view_settings.exposure = c["exposure"]
-    cam.data.dof.use_dof = c.get("f_stop", 0.0) > 0
+    cam.data.clip_start = c.clip_start * MM
+    cam.data.clip_end = c.clip_end * MM
+    bpy.context.scene.view_settings.exposure = c.exposure
+    cam.data.dof.use_dof = c.f_stop > 0
     if cam.data.dof.use_dof:
-        cam.data.dof.focus_distance = c["focus_distance"] * MM
-        cam.data.dof.aperture_fstop = c["f_stop"]
+        cam.data.dof.focus_distance = c.focus_distance * MM
+        cam.data.dof.aperture_fstop = c.f_stop
 
 
-def update_lights(existing: list, lights: list[dict]) -> list:
-    """Area lights: reuse objects where possible (cheaper than delete/create each frame)."""
+def update_lights(existing: list, lights) -> list:
+    """Area lights (the spec's Light records): reuse objects where possible (cheaper than
+    delete/create each frame)."""
     scene = bpy.context.scene
     while len(existing) > len(lights):
         obj = existing.pop()
@@ -125,15 +127,15 @@ def update_lights(existing: list, lights: list[dict]) -> list:
         obj = bpy.data.objects.new(f"light{len(existing)}", bpy.data.lights.new(f"light{len(existing)}", "AREA"))
         scene.collection.objects.link(obj)
         existing.append(obj)
-    for obj, spec in zip(existing, lights, strict=False):
-        _aim(obj, spec["location"], spec["look_at"])
-        if "size_y" in spec:  # a bar light
+    for obj, light in zip(existing, lights, strict=False):
+        _aim(obj, light.location, light.look_at)
+        if light.size_y is not None:  # a bar light
             obj.data.shape = "RECTANGLE"
-            obj.data.size_y = spec["size_y"] * MM
+            obj.data.size_y = light.size_y * MM
         else:
             obj.data.shape = "SQUARE"
-        obj.data.size = spec["size"] * MM
-        obj.data.energy = spec["power"]
-        obj.data.color = spec["color"]
-        obj.visible_camera = spec.get("camera_visible", True)  # ring and coaxial lights sit at the lens
+        obj.data.size = light.size * MM
+        obj.data.energy = light.power
+        obj.data.color = light.color
+        obj.visible_camera = light.camera_visible  # ring and coaxial lights sit at the lens
     return existing

@@ -3,8 +3,8 @@
 1. The image: Cycles path tracing, denoised, written as an 8-bit PNG through the view transform.
 2. The ids: the same scene with 1 sample, a ~0 px pixel filter and an override material that
    only writes AOVs, so every pixel holds the defect id (a face attribute) and the object index
-   of the one surface seen through the pixel centre: exact integers, no blending (see
-   shared/BLENDER_NOTES.md). Written as a 32-bit multilayer EXR, never colour managed.
+   of the one surface seen through the pixel centre: exact integers, no blending (a wider
+   filter would mix neighbouring ids). Written as a 32-bit multilayer EXR, never colour managed.
    Persistent data keeps the BVH between the two.
 """
 
@@ -78,23 +78,24 @@ def select_device(scene: bpy.types.Scene, want: str) -> str:
                         "use --device auto (the best available) or --device cpu")
 
 
-def configure_image_render(scene: bpy.types.Scene, r: dict, path: str) -> None:
+def configure_image_render(scene: bpy.types.Scene, r, path: str) -> None:
+    """r: the spec's RenderSettings."""
     scene.view_layers[0].material_override = None
     c = scene.cycles
-    scene.render.resolution_x, scene.render.resolution_y = r["width"], r["height"]
-    c.samples = r["samples"]
-    c.use_adaptive_sampling = r["adaptive_threshold"] > 0
-    if r["adaptive_threshold"] > 0:
-        c.adaptive_threshold = r["adaptive_threshold"]
-    c.use_denoising = r["denoise"]
-    c.denoising_quality = r["denoise_quality"].upper()
-    c.denoising_prefilter = "ACCURATE" if r["denoise_quality"] == "high" else "FAST"
-    c.max_bounces = r["max_bounces"]
-    c.diffuse_bounces = c.glossy_bounces = min(r["max_bounces"], 4)
-    c.transmission_bounces = r["max_bounces"]
-    c.seed = r["seed"]
+    scene.render.resolution_x, scene.render.resolution_y = r.width, r.height
+    c.samples = r.samples
+    c.use_adaptive_sampling = r.adaptive_threshold > 0
+    if r.adaptive_threshold > 0:
+        c.adaptive_threshold = r.adaptive_threshold
+    c.use_denoising = r.denoise
+    c.denoising_quality = r.denoise_quality.upper()
+    c.denoising_prefilter = "ACCURATE" if r.denoise_quality == "high" else "FAST"
+    c.max_bounces = r.max_bounces
+    c.diffuse_bounces = c.glossy_bounces = min(r.max_bounces, 4)
+    c.transmission_bounces = r.max_bounces
+    c.seed = r.seed
     c.filter_width = 1.5
-    scene.view_settings.view_transform = r["view_transform"]
+    scene.view_settings.view_transform = r.view_transform
     s = scene.render.image_settings
     s.file_format = "PNG"
     s.color_mode = "RGB"

@@ -5,9 +5,8 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from pycocotools import mask as mask_util
 
-from render.coco import annotations_by_image, load_split, segmentation_to_rle
+from render.dataset.coco import annotations_by_image, decode_mask, load_split
 from render.errors import UserError
 
 
@@ -41,7 +40,7 @@ def load_samples(split_dir: Path, category_names: list[str], max_side: int | Non
         anns = [a for a in by_image.get(img["id"], []) if not a.get("iscrowd", 0)]
         masks = np.zeros((len(anns), h, w), bool)
         for k, a in enumerate(anns):
-            masks[k] = mask_util.decode(segmentation_to_rle(a["segmentation"], h, w)).astype(bool)
+            masks[k] = decode_mask(a["segmentation"], h, w)
         labels = np.array([to_label[a["category_id"]] for a in anns], dtype=np.int64)
         if max_side and max(h, w) > max_side:
             s = max_side / max(h, w)

@@ -1,18 +1,18 @@
 """`defectsynth evaluate`: train on the union of train splits, score on a real val split."""
 
-import json
 import time
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from render.coco import encode_instance, load_split
+from render.dataset.coco import encode_instance, load_split
+from render.dataset.preview import draw_overlay
 from render.errors import UserError
 from render.evaluate.data import load_samples
 from render.evaluate.metrics import evaluate_predictions
-from render.overlay import draw_overlay
-from render.spec import dumps, write_atomic
+from render.files import write_atomic
+from render.spec import dumps
 
 
 def _require_torch(model: str) -> None:
@@ -91,6 +91,3 @@ def evaluate(train_splits: list[Path], val_split: Path, out: Path, model: str = 
     write_atomic(out / "metrics.json", dumps(result))
     return result
 
-
-def load_metrics(out: Path) -> dict:
-    return json.loads((Path(out) / "metrics.json").read_text())

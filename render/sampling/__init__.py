@@ -1,3 +1,1 @@
-from render.sampling.frame import sample_frame_spec
-
-__all__ = ["sample_frame_spec"]
+"""Every random choice of a frame, drawn from the frame's named seed streams."""

@@ -12,44 +12,38 @@ from render.sampling.scene import (
     sample_sensor,
     sample_world,
 )
-from render.spec import SCHEMA_VERSION
+from render.spec import SCHEMA_VERSION, FrameSpec, MeshSettings, RenderSettings
 
 
-def render_settings(quality: QualityPreset, seed: int) -> dict:
+def render_settings(quality: QualityPreset, seed: int) -> RenderSettings:
     w, h = quality.resolution
-    return {
-        "width": w,
-        "height": h,
-        "samples": quality.samples,
-        "adaptive_threshold": quality.adaptive_threshold,
-        "denoise": quality.denoise,
-        "denoise_quality": quality.denoise_quality,
-        "max_bounces": quality.max_bounces,
-        "view_transform": quality.view_transform,
-        "seed": seed,
-    }
+    return RenderSettings(width=w, height=h, samples=quality.samples, adaptive_threshold=quality.adaptive_threshold,
+                          denoise=quality.denoise, denoise_quality=quality.denoise_quality,
+                          max_bounces=quality.max_bounces, view_transform=quality.view_transform, seed=seed)
 
 
-def sample_frame_spec(recipe: SceneRecipe, quality: QualityPreset, root_seed: int, frame_index: int) -> dict:
+def sample_frame_spec(recipe: SceneRecipe, quality: QualityPreset, root_seed: int, frame_index: int) -> FrameSpec:
+    """Each aspect draws from its own named stream of the frame's seed; the part goes in as drawn
+    and comes out of the camera sampler as the view places it."""
     seed = seeding.frame_seed(root_seed, frame_index)
     w, h = quality.resolution
     part = sample_part(seeding.stream(seed, "part"), recipe)
-    camera = sample_camera(seeding.stream(seed, "camera"), recipe, part, w / h)
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "scene": recipe.name,
-        "frame_index": frame_index,
-        "root_seed": root_seed,
-        "seed": seed,
-        "render": render_settings(quality, seed),
-        "mesh": quality.mesh.model_dump(),
-        "part": part,
-        "camera": camera,
-        "defects": sample_defects(seeding.stream(seed, "defects"), recipe, part, camera),
-        "material": sample_material(seeding.stream(seed, "material"), recipe, part),
-        "lights": sample_lights(seeding.stream(seed, "lights"), recipe, part, camera),
-        "world": sample_world(seeding.stream(seed, "world"), recipe),
-        "ground": sample_ground(seeding.stream(seed, "ground"), recipe),
-        "sensor": sample_sensor(seeding.stream(seed, "sensor"), recipe),
-        "categories": {name: i + 1 for i, name in enumerate(recipe.categories)},
-    }
+    camera, part = sample_camera(seeding.stream(seed, "camera"), recipe, part, w / h)
+    return FrameSpec(
+        schema_version=SCHEMA_VERSION,
+        scene=recipe.name,
+        frame_index=frame_index,
+        root_seed=root_seed,
+        seed=seed,
+        render=render_settings(quality, seed),
+        mesh=MeshSettings(**quality.mesh.model_dump()),
+        part=part,
+        camera=camera,
+        defects=sample_defects(seeding.stream(seed, "defects"), recipe, part, camera),
+        material=sample_material(seeding.stream(seed, "material"), recipe, part),
+        lights=sample_lights(seeding.stream(seed, "lights"), recipe, part, camera),
+        world=sample_world(seeding.stream(seed, "world"), recipe),
+        ground=sample_ground(seeding.stream(seed, "ground"), recipe),
+        sensor=sample_sensor(seeding.stream(seed, "sensor"), recipe),
+        categories={name: i + 1 for i, name in enumerate(recipe.categories)},
+    )

@@ -15,9 +15,10 @@ import numpy as np
 import yaml
 
 from render import seeding
-from render.coco import ANNOTATION_FILE, annotations_by_image, load_split
+from render.dataset.coco import CocoWriter, annotations_by_image, load_split
+from render.dataset.validate import validate_split
 from render.errors import UserError
-from render.spec import begin_partial, commit_partial, dumps, write_atomic
+from render.files import begin_partial, commit_partial
 
 
 @dataclass
@@ -67,8 +68,6 @@ def _place_file(src: Path, dst: Path, link: bool) -> None:
 def compose(reference: Path, synthetic: list[Path], out: Path, include_real: bool = False,
             max_factor: float = 5.0, sample_seed: int | None = None, mapping_file: Path | None = None,
             link: bool = True) -> ComposeReport:
-    from render.validate import validate_split
-
     reference, out = Path(reference), Path(out)
     if out.exists() and not out.is_dir():
         raise UserError(f"--out is a file: {out}")
@@ -107,27 +106,23 @@ def compose(reference: Path, synthetic: list[Path], out: Path, include_real: boo
         picks = [p if sources[i][2] == "real" else [j for j in p if (i, j) in keep] for i, p in enumerate(picks)]
 
     tmp = begin_partial(out)
-    images, anns = [], []
+    coco = CocoWriter(tmp, ref["categories"], {"description": f"composed by defectsynth for {reference}"})
     for (src_dir, data, prefix, cmap), pick in zip(sources, picks, strict=True):
         by_image = annotations_by_image(data)
         for j in pick:
             img = data["images"][j]
             name = f"{prefix}__{img['file_name'].replace('/', '__')}"
             _place_file(src_dir / img["file_name"], tmp / name, link)
-            image_id = len(images) + 1
-            images.append({"id": image_id, "file_name": name, "width": img["width"], "height": img["height"]})
+            image_id = coco.add_image(name, img["width"], img["height"])
             for a in by_image.get(img["id"], []):
-                anns.append({"id": len(anns) + 1, "image_id": image_id, "category_id": cmap[a["category_id"]],
-                             "segmentation": a["segmentation"], "area": a["area"], "bbox": a["bbox"],
-                             "iscrowd": a.get("iscrowd", 0)})
+                coco.add_annotation(image_id, cmap[a["category_id"]], a["segmentation"], a["area"], a["bbox"],
+                                    a.get("iscrowd", 0))
             if prefix == "real":
                 rep.real_images += 1
             else:
                 rep.synthetic_images += 1
-    rep.annotations = len(anns)
-    out_data = {"info": {"description": f"composed by defectsynth for {reference}"}, "licenses": [],
-                "categories": ref["categories"], "images": images, "annotations": anns}
-    write_atomic(tmp / ANNOTATION_FILE, dumps(out_data))
+    rep.annotations = coco.n_annotations
+    coco.close()
     check = validate_split(tmp, reference=reference, max_factor=max_factor)
     if not check.ok:
         shutil.rmtree(tmp)

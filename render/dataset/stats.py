@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from render.coco import load_split
+from render.dataset.coco import load_split
 
 PERCENTILES = (0, 10, 50, 90, 100)
 

@@ -5,8 +5,9 @@ from pathlib import Path
 
 import numpy as np
 
-from render.coco import ANNOTATION_FILE, load_split
-from render.spec import dumps, write_atomic
+from render.dataset.coco import ANNOTATION_FILE, load_split
+from render.files import write_atomic
+from render.spec import dumps
 
 
 def subset_split(src: Path, dst: Path, n: int, seed: int | None = 0) -> Path:

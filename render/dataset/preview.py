@@ -4,9 +4,8 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from pycocotools import mask as mask_util
 
-from render.coco import annotations_by_image, load_split, segmentation_to_rle
+from render.dataset.coco import annotations_by_image, decode_mask, load_split
 
 PALETTE = [(255, 64, 64), (64, 200, 255), (255, 200, 0), (120, 255, 120), (255, 120, 255), (0, 160, 255)]
 
@@ -17,7 +16,7 @@ def draw_overlay(image: np.ndarray, anns: list[dict], cat_names: dict[int, str],
     out = image.copy()
     for a in anns:
         color = PALETTE[(a["category_id"] - 1) % len(PALETTE)][::-1]
-        m = mask_util.decode(segmentation_to_rle(a["segmentation"], h, w)).astype(bool)
+        m = decode_mask(a["segmentation"], h, w)
         out[m] = (out[m] * (1 - alpha) + np.array(color) * alpha).astype(np.uint8)
         contours, _ = cv2.findContours(m.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
         cv2.drawContours(out, contours, -1, color, 1)

@@ -11,20 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
-import numpy as np
-from pycocotools import mask as mask_util
 from tqdm import tqdm
 
 from render import seeding
-from render.coco import (
-    StreamingCocoWriter,
-    annotations_by_image,
-    encode_instance,
-    load_split,
-    segmentation_to_rle,
-)
+from render.dataset.coco import CocoWriter, annotations_by_image, decode_mask, encode_instance, load_split
 from render.errors import UserError
-from render.spec import begin_partial, commit_partial
+from render.files import begin_partial, commit_partial
 
 
 @dataclass
@@ -64,7 +56,7 @@ def slice_split(split_dir: Path, out_dir: Path, tile: int, overlap: float = 0.2,
     data = load_split(split_dir)
     by_image = annotations_by_image(data)
     tmp = begin_partial(out_dir)
-    writer = StreamingCocoWriter(tmp, data["categories"],
+    writer = CocoWriter(tmp, data["categories"],
                                  {"description": f"tiles {tile}px, overlap {overlap} of {split_dir}"})
     rep = SliceReport()
     for img in tqdm(data["images"], desc="slice", unit="image"):
@@ -75,7 +67,7 @@ def slice_split(split_dir: Path, out_dir: Path, tile: int, overlap: float = 0.2,
         h, w = pixels.shape[:2]
         sources = []
         for a in by_image.get(img["id"], []):
-            m = mask_util.decode(segmentation_to_rle(a["segmentation"], h, w)).astype(bool)
+            m = decode_mask(a["segmentation"], h, w)
             sources.append((a, m, int(m.sum())))
         rng = seeding.stream(seed, f"slice:{img['file_name']}")
         stem = Path(img["file_name"]).stem
@@ -100,43 +92,15 @@ def slice_split(split_dir: Path, out_dir: Path, tile: int, overlap: float = 0.2,
                     rep.empty_tiles_kept += 1
                 name = f"{stem}__x{x0}_y{y0}.png"
                 cv2.imwrite(str(tmp / name), pixels[y0:y0 + th, x0:x0 + tw], [cv2.IMWRITE_PNG_COMPRESSION, 1])
-                image_id = writer.add_image({"file_name": name, "width": tw, "height": th,
-                                             "source": {"file_name": img["file_name"], "x": x0, "y": y0}})
+                image_id = writer.add_image(name, tw, th, source={"file_name": img["file_name"], "x": x0, "y": y0})
                 rep.tiles += 1
                 for a, frag in kept:
                     enc = encode_instance(frag, annotation)
                     if enc is None:
                         rep.dropped["no_polygon"] += 1
                         continue
-                    segm, area, bbox = enc
-                    writer.add_annotation({"image_id": image_id, "category_id": a["category_id"],
-                                           "segmentation": segm, "area": area, "bbox": bbox, "iscrowd": 0,
-                                           "source_id": a["id"]})
+                    writer.add_annotation(image_id, a["category_id"], *enc, source_id=a["id"])
                     rep.fragments += 1
     writer.close()
     commit_partial(tmp, out_dir)
     return rep
-
-
-def stitch_masks(tiles_dir: Path) -> dict[tuple[str, int], np.ndarray]:
-    """Inverse of slicing with overlap 0: source (file name, annotation id) -> full-size mask.
-
-    The full size is taken from the tiles themselves (the union of their extents).
-    """
-    data = load_split(tiles_dir)
-    images = {i["id"]: i for i in data["images"]}
-    size: dict[str, tuple[int, int]] = {}
-    for i in data["images"]:
-        s = i["source"]
-        h, w = size.get(s["file_name"], (0, 0))
-        size[s["file_name"]] = (max(h, s["y"] + i["height"]), max(w, s["x"] + i["width"]))
-    out: dict[tuple[str, int], np.ndarray] = {}
-    for a in data["annotations"]:
-        img = images[a["image_id"]]
-        s = img["source"]
-        key = (s["file_name"], a["source_id"])
-        if key not in out:
-            out[key] = np.zeros(size[s["file_name"]], bool)
-        m = mask_util.decode(segmentation_to_rle(a["segmentation"], img["height"], img["width"])).astype(bool)
-        out[key][s["y"]:s["y"] + img["height"], s["x"]:s["x"] + img["width"]] |= m
-    return out

@@ -12,13 +12,12 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from pycocotools import mask as mask_util
 from tqdm import tqdm
 
 from render import seeding
-from render.coco import ANNOTATION_FILE, annotations_by_image, encode_instance, load_split, segmentation_to_rle
+from render.dataset.coco import CocoWriter, annotations_by_image, decode_mask, encode_instance, load_split
 from render.errors import UserError
-from render.spec import begin_partial, commit_partial, dumps, write_atomic
+from render.files import begin_partial, commit_partial
 
 
 @dataclass
@@ -26,10 +25,6 @@ class Patch:
     pixels: np.ndarray  # (h, w, 3) uint8, the instance's bounding crop
     mask: np.ndarray  # (h, w) bool
     category_id: int
-
-
-def _decode(ann: dict, h: int, w: int) -> np.ndarray:
-    return mask_util.decode(segmentation_to_rle(ann["segmentation"], h, w)).astype(bool)
 
 
 def collect_patches(split_dir: Path, data: dict, min_area: int = 16) -> list[Patch]:
@@ -41,7 +36,7 @@ def collect_patches(split_dir: Path, data: dict, min_area: int = 16) -> list[Pat
             continue
         pixels = cv2.imread(str(split_dir / img["file_name"]), cv2.IMREAD_COLOR)
         for a in anns:
-            m = _decode(a, img["height"], img["width"])
+            m = decode_mask(a["segmentation"], img["height"], img["width"])
             if m.sum() < min_area:
                 continue
             ys, xs = np.nonzero(m)
@@ -99,13 +94,13 @@ def copy_paste(split_dir: Path, out: Path, n_images: int, seed: int = 0, per_ima
         raise UserError(f"{split_dir}: no instance of at least {min_area} px to copy")
     by_image = annotations_by_image(data)
     tmp = begin_partial(out)
-    images, anns = [], []
+    coco = CocoWriter(tmp, data["categories"], {"description": f"copy-paste from {split_dir}, seed {seed}"})
     for i in tqdm(range(n_images), desc="copy-paste", unit="image"):
         rng = seeding.stream(seeding.frame_seed(seed, i + 1), "copy_paste")
         target = data["images"][int(rng.integers(n_real))]
         canvas = cv2.imread(str(split_dir / target["file_name"]), cv2.IMREAD_COLOR)
         h, w = canvas.shape[:2]
-        masks = [(a["category_id"], _decode(a, h, w)) for a in by_image.get(target["id"], [])]
+        masks = [(a["category_id"], decode_mask(a["segmentation"], h, w)) for a in by_image.get(target["id"], [])]
         for _ in range(int(rng.integers(per_image[0], per_image[1] + 1))):
             p = transform_patch(patches[int(rng.integers(len(patches)))], rng, scale)
             ph, pw = p.mask.shape
@@ -115,17 +110,11 @@ def copy_paste(split_dir: Path, out: Path, n_images: int, seed: int = 0, per_ima
             masks = [(c, m & ~pasted) for c, m in masks] + [(p.category_id, pasted)]
         name = f"cp_{i + 1:06d}.png"
         cv2.imwrite(str(tmp / name), canvas)
-        image_id = len(images) + 1
-        images.append({"id": image_id, "file_name": name, "width": w, "height": h,
-                       "source": {"file_name": target["file_name"]}})
+        image_id = coco.add_image(name, w, h, source={"file_name": target["file_name"]})
         for c, m in masks:
             if m.sum() < min_area:
                 continue
-            segm, area, bbox = encode_instance(m, "rle")
-            anns.append({"id": len(anns) + 1, "image_id": image_id, "category_id": c, "segmentation": segm,
-                         "area": area, "bbox": bbox, "iscrowd": 0})
-    write_atomic(tmp / ANNOTATION_FILE, dumps({"info": {"description": f"copy-paste from {split_dir}, seed {seed}"},
-                                               "licenses": [], "categories": data["categories"],
-                                               "images": images, "annotations": anns}))
+            coco.add_annotation(image_id, c, *encode_instance(m, "rle"))
+    coco.close()
     commit_partial(tmp, out)
-    return {"images": len(images), "annotations": len(anns), "patches": len(patches)}
+    return {"images": coco.n_images, "annotations": coco.n_annotations, "patches": len(patches)}

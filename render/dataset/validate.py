@@ -9,7 +9,7 @@ import numpy as np
 from PIL import Image
 from pycocotools import mask as mask_util
 
-from render.coco import ANNOTATION_FILE, segmentation_to_rle
+from render.dataset.coco import ANNOTATION_FILE, segmentation_to_rle
 
 AREA_TOLERANCE = 0.10  # relative, plus 4 px, plus half the outline for polygons (see _check_segmentation)
 BBOX_TOLERANCE = 2.0  # px

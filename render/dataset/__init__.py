@@ -1,0 +1,1 @@
+"""Dataset tools: COCO splits read, written, validated, sliced, composed, augmented, described."""

@@ -1,0 +1,60 @@
+"""What every defect type is: its recipe entry, its sampler and its shape over a part's surface.
+
+A defect type is a frozen record (its values in the frame spec) with:
+- Recipe: the pydantic model of its recipe entry (`category`, `weight` and its own ranges);
+- sample(rng, recipe, lo, hi, part): a new shape inside the seen region [lo, hi] of (u, v);
+- displacement(uv): displacement along the outward normal (negative = into the material), mm;
+- footprint(uv): where it visibly changes the surface (its instance mask on the mesh);
+- refinement(across): (skeleton points, core radius, mesh spacing) that the mesher must resolve;
+- bbox(): (lo, hi) corners in (u, v) outside which it has no effect.
+An optional `darken` field (0..1) darkens and roughens the material on the footprint: the dark
+interior of cracks and pits, and the whole look of texture-only defects (stains).
+"""
+
+import abc
+from typing import ClassVar
+
+import numpy as np
+from pydantic import Field
+
+from render.ranges import Strict
+from render.spec import DefectShape
+
+FOOTPRINT_FRACTION = 0.1  # a flank shallower than this fraction of the defect's depth is not annotated
+
+
+class DefectRecipe(Strict):
+    category: str
+    weight: float = Field(1.0, gt=0)
+
+
+class DefectType(DefectShape, abc.ABC):
+    Recipe: ClassVar[type[DefectRecipe]]
+    # a recipe's enabled types are drawn from in this order; a new type takes the next number,
+    # so that no recipe's dataset changes when a type is added
+    draw_order: ClassVar[int]
+
+    @classmethod
+    @abc.abstractmethod
+    def sample(cls, rng: np.random.Generator, r: DefectRecipe, lo: np.ndarray, hi: np.ndarray, part):
+        ...
+
+    @abc.abstractmethod
+    def displacement(self, uv: np.ndarray) -> np.ndarray:
+        ...
+
+    @abc.abstractmethod
+    def footprint(self, uv: np.ndarray) -> np.ndarray:
+        ...
+
+    @abc.abstractmethod
+    def refinement(self, across: float):
+        ...
+
+    @abc.abstractmethod
+    def bbox(self) -> tuple[np.ndarray, np.ndarray]:
+        ...
+
+    @property
+    def darkening(self) -> float:
+        return getattr(self, "darken", 0.0)
