@@ -18,7 +18,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from render.coco import CocoBuilder, encode_instance
+from render.dataset.coco import CocoWriter, categories_from_names, encode_instance
 
 CHILD = """
 import json, resource, sys, time
@@ -26,10 +26,10 @@ from pathlib import Path
 t = time.perf_counter()
 op, split, out, tile = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4])
 if op == "slice":
-    from render.slicing import slice_split
+    from render.dataset.slicing import slice_split
     slice_split(split, out, tile=tile, overlap=0.2, keep_empty=0.1)
 else:
-    from render.validate import validate_split
+    from render.dataset.validate import validate_split
     assert validate_split(split).ok
 print(json.dumps({"s": time.perf_counter() - t, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
@@ -39,7 +39,7 @@ def make_split(root: Path, n: int, side: int = 1024, seed: int = 0) -> Path:
     """n rendered-looking frames (smooth shading, 1-4 defect masks each), written as PNG."""
     rng = np.random.default_rng(seed)
     root.mkdir(parents=True)
-    coco = CocoBuilder(["scratch", "dent"])
+    coco = CocoWriter(root, categories_from_names(["scratch", "dent"]))
     yy, xx = np.mgrid[:side, :side].astype(np.float32) / side
     for i in range(n):
         img = (60 + 120 * (rng.uniform(0.3, 1) * xx + rng.uniform(0.3, 1) * yy) / 2).astype(np.uint8)
@@ -55,8 +55,8 @@ def make_split(root: Path, n: int, side: int = 1024, seed: int = 0) -> Path:
         cv2.imwrite(str(root / name), np.dstack([img] * 3), [cv2.IMWRITE_PNG_COMPRESSION, 1])
         image_id = coco.add_image(name, side, side)
         for m in masks:
-            coco.add_annotation(image_id, "scratch", *encode_instance(m, "rle"))
-    coco.write(root)
+            coco.add_annotation(image_id, 1, *encode_instance(m, "rle"))
+    coco.close()
     return root
 
 

@@ -20,10 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from render.augment import copy_paste
+from render.dataset.augment import copy_paste
+from render.dataset.subset import image_count, subset_split
 from render.evaluate.metrics import mean_std
 from render.evaluate.runner import evaluate
-from render.subset import image_count, subset_split
 
 
 def run(train: list[Path], val: Path, out: Path, seed: int, a) -> dict:

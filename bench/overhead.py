@@ -1,7 +1,8 @@
 """Overhead of a render run: total wall time / Cycles render time, for N preview frames.
 
-The wall time covers everything the user waits for: sampling specs, building meshes, starting
-Blender, building scenes, both renders per frame, masks, COCO and validation. The Cycles time
+The wall time covers what render_dataset does: sampling specs, building meshes, starting
+Blender, building scenes, both renders per frame, masks and COCO (not the validation that the
+command line runs after it). The Cycles time
 is what Blender spends inside its render calls (image render + 1-sample id render). Target:
 wall / Cycles <= 1.10. Both are measured in the same run.
 

@@ -1,11 +1,11 @@
-"""Small real-file COCO splits for tests that need no Blender."""
+"""Small real-file COCO splits for tests that need no Blender, and the inverse of slicing."""
 
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-from render.coco import CocoBuilder, encode_instance
+from render.dataset.coco import CocoWriter, categories_from_names, decode_mask, encode_instance, load_split
 
 
 def toy_split(root: Path, categories: list[str], n_images: int = 4, size=(90, 70), seed: int = 0,
@@ -13,7 +13,7 @@ def toy_split(root: Path, categories: list[str], n_images: int = 4, size=(90, 70
     """Images of noise with 1-3 random blobs each, annotated as the given categories."""
     rng = np.random.default_rng(seed)
     root.mkdir(parents=True)
-    coco = CocoBuilder(categories)
+    coco = CocoWriter(root, categories_from_names(categories))
     w, h = size
     for i in range(n_images):
         Image.fromarray(rng.integers(0, 255, (h, w, 3), dtype=np.uint8)).save(root / f"img{i:03d}.png")
@@ -22,13 +22,37 @@ def toy_split(root: Path, categories: list[str], n_images: int = 4, size=(90, 70
             m = np.zeros((h, w), bool)
             y, x = rng.integers(0, h - 10), rng.integers(0, w - 10)
             m[y:y + rng.integers(3, 25), x:x + rng.integers(3, 40)] = True
-            coco.add_annotation(image_id, categories[int(rng.integers(len(categories)))], *encode_instance(m, mode))
-    coco.write(root)
+            coco.add_annotation(image_id, int(rng.integers(len(categories))) + 1, *encode_instance(m, mode))
+    coco.close()
     return root
 
 
 def subset_split(src: Path, dst: Path, n: int) -> Path:
     """The first n images of a split (and their annotations), images symlinked."""
-    from render.subset import subset_split as subset
+    from render.dataset.subset import subset_split as subset
 
     return subset(src, dst, n, seed=None)
+
+
+def stitch_masks(tiles_dir: Path) -> dict[tuple[str, int], np.ndarray]:
+    """Inverse of slicing with overlap 0: source (file name, annotation id) -> full-size mask.
+
+    The full size is taken from the tiles themselves (the union of their extents).
+    """
+    data = load_split(tiles_dir)
+    images = {i["id"]: i for i in data["images"]}
+    size: dict[str, tuple[int, int]] = {}
+    for i in data["images"]:
+        s = i["source"]
+        h, w = size.get(s["file_name"], (0, 0))
+        size[s["file_name"]] = (max(h, s["y"] + i["height"]), max(w, s["x"] + i["width"]))
+    out: dict[tuple[str, int], np.ndarray] = {}
+    for a in data["annotations"]:
+        img = images[a["image_id"]]
+        s = img["source"]
+        key = (s["file_name"], a["source_id"])
+        if key not in out:
+            out[key] = np.zeros(size[s["file_name"]], bool)
+        m = decode_mask(a["segmentation"], img["height"], img["width"])
+        out[key][s["y"]:s["y"] + img["height"], s["x"]:s["x"] + img["width"]] |= m
+    return out

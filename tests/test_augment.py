@@ -4,9 +4,9 @@ import pytest
 from conftest import SHARED_DATA
 from splits import subset_split, toy_split
 
-from render.augment import copy_paste
+from render.dataset.augment import copy_paste
+from render.dataset.validate import validate_split
 from render.errors import UserError
-from render.validate import validate_split
 
 MAGNETIC = SHARED_DATA / "magnetic_tile" / "train"
 

@@ -1,9 +1,9 @@
 """Renders with the real bpy (tiny frames) and checks masks against pixels and geometry."""
 
-import copy
 import json
 import subprocess
 import sys
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -11,14 +11,15 @@ import pytest
 from conftest import DATA, ROOT
 from pycocotools import mask as mask_util
 from pycocotools.coco import COCO
+from specs import defect_of, part_of, shape_of
 
 from render import launcher
 from render.config import load_quality, load_scene
-from render.geometry import defects as dfx
-from render.pipeline import prepare_frame
+from render.dataset.validate import validate_split
+from render.frames import prepare_frame
 from render.postprocess import read_id_passes
-from render.sampling import sample_frame_spec
-from render.validate import validate_split
+from render.sampling.frame import sample_frame_spec
+from render.spec import Light
 
 pytestmark = pytest.mark.blender
 
@@ -36,14 +37,13 @@ def known_spec(plate=PLATE):
     quality = load_quality("preview", resolution=(RES, RES), samples=8)
     spec = sample_frame_spec(load_scene(DATA / "tiny_scene.yaml"), quality, 0, 1)
     top = plate["thickness"]
-    spec.update(part=plate, defects=[DENT, SCRATCH])
-    spec["camera"].update(location=[0.0, 0.0, top + DISTANCE], look_at=[0.0, 0.0, top], focal_length=FOCAL,
-                          sensor_width=SENSOR, exposure=0.0, clip_start=1.0, clip_end=1000.0, up=[0.0, 1.0, 0.0],
-                          roll=0.0, grayscale=False)
-    spec["lights"] = [{"type": "area", "location": [-60.0, -40.0, 120.0], "look_at": [0.0, 0.0, top],
-                       "size": 80.0, "power": 0.8 * np.pi * 0.08**2, "color": [1.0, 1.0, 1.0]}]
-    spec["material"].update(roughness=0.3, brushing=0.0, grain=0.05)
-    return spec
+    camera = replace(spec.camera, location=[0.0, 0.0, top + DISTANCE], look_at=[0.0, 0.0, top], focal_length=FOCAL,
+                     sensor_width=SENSOR, exposure=0.0, clip_start=1.0, clip_end=1000.0, up=[0.0, 1.0, 0.0],
+                     roll=0.0, grayscale=False)
+    light = Light(type="area", location=[-60.0, -40.0, 120.0], look_at=[0.0, 0.0, top], size=80.0,
+                  power=0.8 * np.pi * 0.08**2, color=[1.0, 1.0, 1.0])
+    return replace(spec, part=part_of(plate), defects=(defect_of(DENT), defect_of(SCRATCH)), camera=camera,
+                   lights=(light,), material=replace(spec.material, roughness=0.3, brushing=0.0, grain=0.05))
 
 
 def expected_mask(defect, plate=PLATE):
@@ -53,7 +53,7 @@ def expected_mask(defect, plate=PLATE):
     x, y = np.meshgrid(c, -c)
     uv = np.column_stack([x.ravel() + plate["width"] / 2, y.ravel() + plate["length"] / 2])
     inside = (uv >= 0).all(1) & (uv <= [plate["width"], plate["length"]]).all(1)
-    return (dfx.FOOTPRINT[defect["type"]](defect, uv) & inside).reshape(RES, RES)
+    return (shape_of(defect).footprint(uv) & inside).reshape(RES, RES)
 
 
 def render_and_read(root, named_specs) -> dict:
@@ -77,8 +77,7 @@ def rendered(tmp_path_factory):
     """One Blender process renders: the known scene, the same without defects, two sampled frames."""
     root = tmp_path_factory.mktemp("frames")
     spec = known_spec()
-    clean = copy.deepcopy(spec)
-    clean["defects"] = []
+    clean = replace(spec, defects=())
     quality = load_quality("preview", resolution=(96, 96), samples=4)
     recipe = load_scene(DATA / "tiny_scene.yaml")
     sampled = [sample_frame_spec(recipe, quality, 3, i) for i in (1, 2)]
@@ -193,10 +192,9 @@ def rendered_types(tmp_path_factory):
     """Each new defect type alone on the known plate, and the same frame without it."""
     specs = {}
     for name, d in NEW_DEFECTS.items():
-        specs[name] = known_spec(PLATE_OF.get(name, PLATE))
-        specs[name]["defects"] = [{"id": 1, "category": name, **d}]
-        specs[name + "_clean"] = known_spec(PLATE_OF.get(name, PLATE))
-        specs[name + "_clean"]["defects"] = []
+        spec = known_spec(PLATE_OF.get(name, PLATE))
+        specs[name] = replace(spec, defects=(defect_of({"id": 1, "category": name, **d}),))
+        specs[name + "_clean"] = replace(spec, defects=())
     return render_and_read(tmp_path_factory.mktemp("types"), specs)
 
 

@@ -6,8 +6,8 @@ from PIL import Image
 from pycocotools import mask as mask_util
 from pycocotools.coco import COCO
 
-from render.coco import CocoBuilder, encode_instance, segmentation_to_rle
-from render.validate import validate_split
+from render.dataset.coco import CocoWriter, categories_from_names, encode_instance, segmentation_to_rle
+from render.dataset.validate import validate_split
 
 
 def blob(h=40, w=60):
@@ -35,12 +35,12 @@ def test_area_and_bbox_are_those_of_the_decoded_mask(mode):
 def make_split(tmp_path, mutate=None, mode="rle"):
     split = tmp_path / "train"
     split.mkdir()
-    coco = CocoBuilder(["scratch", "dent"])
+    coco = CocoWriter(split, categories_from_names(["scratch", "dent"]))
     for i in range(2):
         Image.fromarray(np.zeros((40, 60, 3), np.uint8)).save(split / f"{i:06d}.png")
         image_id = coco.add_image(f"{i:06d}.png", 60, 40)
-        coco.add_annotation(image_id, "scratch", *encode_instance(blob(), mode))
-    data = coco.to_dict()
+        coco.add_annotation(image_id, 1, *encode_instance(blob(), mode))
+    data = json.loads(coco.close().read_text())
     if mutate:
         mutate(data)
     (split / "_annotations.coco.json").write_text(json.dumps(data))

@@ -5,14 +5,14 @@ import pytest
 from conftest import SHARED_DATA
 from pycocotools import mask as mask_util
 from pycocotools.coco import COCO
-from splits import subset_split, toy_split
+from splits import stitch_masks, subset_split, toy_split
 
-from render.coco import segmentation_to_rle
-from render.compose import compose
+from render.dataset.coco import segmentation_to_rle
+from render.dataset.compose import compose
+from render.dataset.slicing import slice_split, tile_origins
+from render.dataset.stats import compute_stats, format_stats, plot_stats
+from render.dataset.validate import validate_split
 from render.errors import UserError
-from render.slicing import slice_split, stitch_masks, tile_origins
-from render.stats import compute_stats, format_stats, plot_stats
-from render.validate import validate_split
 
 MAGNETIC = SHARED_DATA / "magnetic_tile" / "train"
 needs_real = pytest.mark.skipif(not MAGNETIC.is_dir(), reason=f"real data not found at {MAGNETIC}")

@@ -1,10 +1,7 @@
 import numpy as np
 import pytest
 import trimesh
-
-from render.geometry import defects as dfx
-from render.geometry import parts
-from render.geometry.mesh import build_part_mesh
+from specs import build_mesh, part_of, shape_of
 
 PLATE = {"type": "plate", "width": 40.0, "length": 30.0, "thickness": 5.0}
 CYL = {"type": "cylinder", "radius": 10.0, "height": 30.0, "seam_angle": 3.0}
@@ -16,7 +13,7 @@ MESH = {"base_segments": 80, "across_groove": 5, "min_spacing": 0.005}
 
 
 def mesh_for(part, defects):
-    return build_part_mesh({"part": part, "defects": defects}, **MESH)
+    return build_mesh(part, defects, **MESH)
 
 
 def test_groove_is_resolved_by_fine_edges():
@@ -53,7 +50,7 @@ def test_displacement_matches_the_profiles():
     near_dent = np.linalg.norm(m.uv - DENT["center"], axis=1) < 0.3
     assert np.isclose(m.vertices[near_dent, 2].min(), top_z - DENT["depth"], atol=0.02)
     # the groove bottom at the middle of the curve (full taper) is its depth down
-    assert np.isclose(dfx.scratch_height(SCRATCH, np.array([[18.0, 14.0]]))[0], -SCRATCH["depth"], atol=0.005)
+    assert np.isclose(shape_of(SCRATCH).displacement(np.array([[18.0, 14.0]]))[0], -SCRATCH["depth"], atol=0.005)
     near_mid = np.linalg.norm(m.uv - [18.0, 14.0], axis=1) < 0.3
     assert np.isclose(m.vertices[near_mid, 2].min(), top_z - SCRATCH["depth"], atol=SCRATCH["depth"] / 5)
     # lips rise above the surface
@@ -64,7 +61,7 @@ def test_face_ids_follow_the_footprints():
     m = mesh_for(PLATE, [SCRATCH, DENT])
     c = m.uv[m.faces].mean(axis=1)
     for d in (SCRATCH, DENT):
-        inside = dfx.FOOTPRINT[d["type"]](d, c) & m.face_smooth
+        inside = shape_of(d).footprint(c) & m.face_smooth
         assert np.array_equal(m.face_defect == d["id"], inside)
     assert (m.face_defect[~m.face_smooth] == 0).all()
 
@@ -87,8 +84,7 @@ PART_RECIPES = {"plate": "{width: [30, 50], length: [30, 50], thickness: [3, 6]}
 @pytest.mark.parametrize("part", sorted(PART_RECIPES))
 def test_new_defect_types_mesh_on_every_part_type(kind, part, tmp_path):
     from render.config import load_quality, load_scene
-    from render.geometry import parts
-    from render.sampling import sample_frame_spec
+    from render.sampling.frame import sample_frame_spec
 
     recipe = tmp_path / "r.yaml"
     recipe.write_text(f"name: t\ncategories: [{kind}]\nparts: {{{part}: {PART_RECIPES[part]}}}\n"
@@ -96,15 +92,15 @@ def test_new_defect_types_mesh_on_every_part_type(kind, part, tmp_path):
     r, q = load_scene(recipe), load_quality("preview")
     for i in range(1, 4):
         spec = sample_frame_spec(r, q, 0, i)
-        m = build_part_mesh(spec, **spec["mesh"])
+        m = spec.part.build_mesh(spec.defects, spec.mesh)
         assert np.isfinite(m.vertices).all() and m.faces.max() < len(m.vertices)
-        (d,) = spec["defects"]
-        assert (m.face_defect == d["id"]).sum() > 20, (i, d["type"])
-        U, V = parts.surface_extent(spec["part"])
+        (d,) = spec.defects
+        assert (m.face_defect == d.id).sum() > 20, (i, d.shape.type)
+        U, V = spec.part.surface_extent()
         if kind == "chip":  # broken off at an edge of the surface
-            c = np.asarray(d["center"])
-            edge = min(c[1], V - c[1]) if parts.is_periodic_u(spec["part"]) else min(*c, U - c[0], V - c[1])
-            assert edge <= 0.5 * d["radius"]
+            c = np.asarray(d.shape.center)
+            edge = min(c[1], V - c[1]) if spec.part.periodic_u else min(*c, U - c[0], V - c[1])
+            assert edge <= 0.5 * d.shape.radius
 
 
 GROOVED = {"grooved plate": ("plate", "{grooves: {count: [3, 5], width: [1, 2], depth: [0.4, 1]}}"),
@@ -119,7 +115,7 @@ GROOVED = {"grooved plate": ("plate", "{grooves: {count: [3, 5], width: [1, 2], 
 @pytest.mark.parametrize("name", sorted(PART_RECIPES) + ["ring", "dome", *GROOVED])
 def test_every_part_mesh_is_closed_and_faces_outwards(name, tmp_path):
     from render.config import load_quality, load_scene
-    from render.sampling import sample_frame_spec
+    from render.sampling.frame import sample_frame_spec
 
     part, body = GROOVED.get(name, (name, PART_RECIPES.get(name, "{}")))
     recipe = tmp_path / "r.yaml"
@@ -128,22 +124,22 @@ def test_every_part_mesh_is_closed_and_faces_outwards(name, tmp_path):
     r, q = load_scene(recipe), load_quality("preview")
     for i in (1, 2):
         spec = sample_frame_spec(r, q, 0, i)
-        m = build_part_mesh(spec, **spec["mesh"])
+        m = spec.part.build_mesh(spec.defects, spec.mesh)
         tm = trimesh.Trimesh(m.vertices, m.faces, process=True)
         assert tm.is_watertight and tm.is_winding_consistent and tm.volume > 0, (name, i)
         if name in GROOVED:  # the grooves are cut into the surface
-            assert len(spec["part"]["grooves"]["positions"]) >= (1 if "holes" in body else 3)
-            assert len(spec["part"].get("holes", [])) >= (3 if "holes" in body else 0)
-            assert m.vertices[:, 2 if part == "plate" else 0].min() < spec["part"].get("thickness", 99)
+            assert len(spec.part.grooves.positions) >= (1 if "holes" in body else 3)
+            assert len(spec.part.holes) >= (3 if "holes" in body else 0)
+            assert m.vertices[:, 2 if part == "plate" else 0].min() < getattr(spec.part, "thickness", 99)
 
 
 def test_a_helical_thread_climbs_one_pitch_per_turn_and_closes_at_the_seam():
     part = {"type": "cylinder", "radius": 6.0, "height": 20.0, "seam_angle": 0.0,
             "grooves": {"axis": "u", "positions": [2.0, 4.0, 6.0], "width": 1.0, "depth": 0.4, "profile": "v",
                         "lead": 2.0}}
-    U = parts.surface_extent(part)[0]
+    U = part_of(part).surface_extent()[0]
     uv = np.array([[0.0, 4.0], [U / 2, 5.0], [U / 4, 4.5], [U / 2, 4.0], [U - 1e-9, 6.0]])
-    h = parts.groove_height(part, uv)
+    h = part_of(part).groove_height(uv)
     np.testing.assert_allclose(h[:3], -0.4)  # the groove's bottom line rises along u
     assert h[3] == 0.0  # half a turn on, the old height is between turns
     np.testing.assert_allclose(h[4], -0.4)  # one turn on, one pitch up: the next turn
@@ -166,8 +162,8 @@ def test_button_holes_are_recessed_dark_and_never_carry_a_defect():
     assert (m.face_defect[in_hole] == 0).all()  # the stain over it is not masked in the hole
     assert (m.face_darken[in_hole] == pytest.approx(0.85))
     assert (m.face_defect == 1).sum() > 50  # but it is around it
-    assert not parts.surface_valid(part, np.array([[20.0, 15.0], [23.9, 15.0]])).any()
-    assert parts.surface_valid(part, np.array([[5.0, 5.0]])).all()
+    assert not part_of(part).surface_valid(np.array([[20.0, 15.0], [23.9, 15.0]])).any()
+    assert part_of(part).surface_valid(np.array([[5.0, 5.0]])).all()
 
 
 def test_a_scratch_cluster_is_one_instance_over_all_its_strands():
@@ -179,5 +175,5 @@ def test_a_scratch_cluster_is_one_instance_over_all_its_strands():
     near = [np.min(np.linalg.norm(c[:, None] - np.asarray(p, float)[None], axis=2), axis=1) < 0.3
             for p in (SCRATCH["points"], strand["points"])]
     assert (marked & near[0]).sum() > 20 and (marked & near[1]).sum() > 20  # both strands, one id
-    h = dfx.scratch_height(cluster, np.array([[18.0, 17.0], [18.0, 14.0], [18.0, 15.5]]))
+    h = shape_of(cluster).displacement(np.array([[18.0, 17.0], [18.0, 14.0], [18.0, 15.5]]))
     assert h[0] < -0.05 and h[1] < -0.05 and h[2] == 0.0  # each strand cut; between them, none

@@ -4,7 +4,7 @@ import numpy as np
 from pycocotools import mask as mask_util
 from splits import toy_split
 
-from render.coco import segmentation_to_rle
+from render.dataset.coco import segmentation_to_rle
 from render.evaluate.metrics import evaluate_predictions
 
 

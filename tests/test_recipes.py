@@ -1,15 +1,16 @@
 """Every recipe in scenes/ loads, and renders one tiny frame with the real Blender."""
 
 import json
+from dataclasses import replace
 
 import cv2
 import pytest
 
 from render import launcher
 from render.config import SCENES_DIR, load_quality, load_scene
-from render.pipeline import prepare_frame
+from render.frames import prepare_frame
 from render.postprocess import read_id_passes
-from render.sampling import sample_frame_spec
+from render.sampling.frame import sample_frame_spec
 
 RECIPES = sorted(SCENES_DIR.glob("*.yaml"))
 
@@ -28,7 +29,7 @@ def test_every_recipe_renders_a_frame(tmp_path):
         recipe = load_scene(path)
         # frame 2 of seed 1: a frame with defects for each recipe (count >= 1 everywhere)
         spec = sample_frame_spec(recipe, quality, 1, 2)
-        assert spec["defects"], path.name
+        assert spec.defects, path.name
         dirs[path.stem] = tmp_path / path.stem
         prepare_frame(dirs[path.stem], spec)
     launcher.run_batch(list(dirs.values()), tmp_path / "render.log", lambda ev: None)  # one Blender for all
@@ -47,11 +48,11 @@ def test_depth_of_field_blurs_the_image_but_not_the_masks(tmp_path):
 
     quality = load_quality("preview", resolution=(96, 96), samples=8)
     spec = sample_frame_spec(load_scene(SCENES_DIR / "metal_parts.yaml"), quality, 0, 1)
-    assert spec["camera"]["f_stop"] == 0.0  # recipes without depth_of_field stay pinholes
+    assert spec.camera.f_stop == 0.0  # recipes without depth_of_field stay pinholes
     dirs = [tmp_path / "sharp", tmp_path / "blurred"]
     prepare_frame(dirs[0], spec)
-    cam = {**spec["camera"], "f_stop": 0.05}  # a very wide aperture: all but the focus plane is soft
-    prepare_frame(dirs[1], {**spec, "camera": cam})
+    cam = replace(spec.camera, f_stop=0.05)  # a very wide aperture: all but the focus plane is soft
+    prepare_frame(dirs[1], replace(spec, camera=cam))
     launcher.run_batch(dirs, tmp_path / "render.log", lambda ev: None)
     ids = []
     sharpness = []

@@ -29,6 +29,14 @@ def run(out, *extra, env=None, expect=0):
     return res
 
 
+def crashing_blender(tmp_path) -> str:
+    """A `blender` for --blender that fails on the frames named in CRASH_FRAMES."""
+    exe = tmp_path / "blender"
+    exe.write_text(f"#!/bin/sh\nexec {sys.executable} {ROOT / 'tests' / 'crashing_blender.py'} \"$@\"\n")
+    exe.chmod(0o755)
+    return str(exe)
+
+
 def dataset(out) -> dict[str, bytes]:
     split = out / "tiny" / "train"
     return {p.name: p.read_bytes() for p in sorted(split.iterdir())}
@@ -90,9 +98,9 @@ def test_a_running_dask_cluster_gives_the_same_bytes(tmp_path, reference):
 
 
 def test_a_crashing_frame_is_retried_then_reported_and_the_rest_kept(tmp_path, reference):
-    res = run(tmp_path, "--workers", "2", "--retries", "1", env={"DEFECTSYNTH_TEST_CRASH_FRAMES": "2,5:once"},
-              expect=1)
-    root = tmp_path / "tiny"
+    res = run(tmp_path / "out", "--workers", "2", "--retries", "1", "--blender", crashing_blender(tmp_path),
+              env={"CRASH_FRAMES": "2,5:once"}, expect=1)
+    root = tmp_path / "out" / "tiny"
     assert "1 of 12 frames failed after their retries: 000002" in res.stderr
     report = json.loads((root / "report.json").read_text())
     assert list(report["failed"]) == ["000002"] and "SIGABRT" in report["failed"]["000002"]
@@ -100,16 +108,17 @@ def test_a_crashing_frame_is_retried_then_reported_and_the_rest_kept(tmp_path, r
     assert (root / "frames" / "000005" / "manifest.json").exists()  # crashed once, then rendered
     assert len(list(root.glob("frames/*/manifest.json"))) == N - 1
     assert not (root / "train").exists()
-    run(tmp_path)  # the crash is gone: only frame 2 is rendered
+    run(tmp_path / "out")  # the crash is gone: only frame 2 is rendered
     assert json.loads((root / "report.json").read_text())["rendered"] == 1
-    assert dataset(tmp_path) == reference
+    assert dataset(tmp_path / "out") == reference
 
 
 def test_a_dead_worker_is_replaced_and_its_frames_rendered(tmp_path, reference):
     # Blender kills the Dask worker that started it while rendering frame 4, once
-    run(tmp_path, "--workers", "2", env={"DEFECTSYNTH_TEST_CRASH_FRAMES": "4:kill-parent-once"})
-    assert (tmp_path / "tiny" / "frames" / "000004" / "crashed_once").exists()
-    assert dataset(tmp_path) == reference
+    run(tmp_path / "out", "--workers", "2", "--blender", crashing_blender(tmp_path),
+        env={"CRASH_FRAMES": "4:kill-parent-once"})
+    assert (tmp_path / "out" / "tiny" / "frames" / "000004" / "crashed_once").exists()
+    assert dataset(tmp_path / "out") == reference
 
 
 def test_render_node_command_gives_the_same_bytes(tmp_path, reference):
