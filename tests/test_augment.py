@@ -25,8 +25,8 @@ def test_copy_paste_is_valid_deterministic_and_capped(tmp_path):
         copy_paste(real, tmp_path / "d", 21)
 
 
-@pytest.mark.skipif(not MAGNETIC.is_dir(), reason=f"real data not found at {MAGNETIC}")
-def test_copy_paste_on_real_tiles(tmp_path):
+@pytest.mark.skipif(not MAGNETIC.is_dir(), reason=f"skipped: shared real data not found at {MAGNETIC}")
+def test_copy_paste_on_real_tiles_skipped_without_shared_data(tmp_path):
     real = subset_split(MAGNETIC, tmp_path / "real", 30)
     copy_paste(real, tmp_path / "cp", 10, seed=0)
     assert validate_split(tmp_path / "cp", reference=real).ok

@@ -83,3 +83,25 @@ def test_images_without_annotations_are_counted(tmp_path):
     split = make_split(tmp_path, lambda d: d["annotations"].pop())
     rep = validate_split(split)
     assert rep.ok and rep.images_without_annotations == 1 and "filter_empty_gt" in rep.warnings[0]
+
+
+def test_the_writer_streams_the_canonical_json(tmp_path):
+    """CocoWriter's file is byte for byte dumps() of the whole split, empty lists included."""
+    from render.spec import dumps
+
+    cats = categories_from_names(["scratch", 'odd "name"'])
+    for n_images in (0, 1, 3):
+        coco = CocoWriter(tmp_path, cats, {"description": "x"} if n_images else None)
+        images, anns = [], []
+        for i in range(n_images):
+            image_id = coco.add_image(f"{i}.png", 60, 40, source={"file_name": "a.png", "x": i, "y": 0})
+            images.append({"id": image_id, "file_name": f"{i}.png", "width": 60, "height": 40,
+                           "source": {"file_name": "a.png", "x": i, "y": 0}})
+            for k in range(i):
+                segm, area, bbox = encode_instance(blob(), "polygon" if k % 2 else "rle")
+                ann_id = coco.add_annotation(image_id, 1, segm, area, bbox, source_id=7)
+                anns.append({"id": ann_id, "image_id": image_id, "category_id": 1, "segmentation": segm,
+                             "area": area, "bbox": bbox, "iscrowd": 0, "source_id": 7})
+        text = coco.close().read_text()
+        assert text == dumps({"info": {"description": "x"} if n_images else {}, "licenses": [],
+                              "categories": cats, "images": images, "annotations": anns})

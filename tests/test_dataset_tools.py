@@ -15,7 +15,7 @@ from render.dataset.validate import validate_split
 from render.errors import UserError
 
 MAGNETIC = SHARED_DATA / "magnetic_tile" / "train"
-needs_real = pytest.mark.skipif(not MAGNETIC.is_dir(), reason=f"real data not found at {MAGNETIC}")
+needs_real = pytest.mark.skipif(not MAGNETIC.is_dir(), reason=f"skipped: shared real data not found at {MAGNETIC}")
 
 
 def original_masks(split):
@@ -49,7 +49,7 @@ def test_slice_round_trip_on_toy_polygons_and_rle(tmp_path):
 
 
 @needs_real
-def test_slice_round_trip_on_real_data(tmp_path):
+def test_slice_round_trip_on_real_data_skipped_without_shared_data(tmp_path):
     assert_round_trip(subset_split(MAGNETIC, tmp_path / "real", 40), tmp_path, tile=96)
 
 
@@ -125,7 +125,7 @@ def test_stats_and_plot(tmp_path):
 
 
 @needs_real
-def test_the_real_dataset_passes_validate():
+def test_the_real_dataset_passes_validate_skipped_without_shared_data():
     for split in (MAGNETIC, MAGNETIC.parent / "val"):
         rep = validate_split(split)
         assert rep.ok, rep.errors[:5]
