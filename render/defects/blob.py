@@ -1,8 +1,11 @@
 """Irregular blobs (stains, chips, uneven patches) and band-limited noise on them."""
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
+
+from render.defects.base import DefectType
 
 
 def sample_outline(rng, irregularity: float) -> dict:
@@ -40,10 +43,21 @@ def blob_s(b, uv: np.ndarray) -> np.ndarray:
     return r / (b.radius * wobble)
 
 
-def blob_bbox(b) -> tuple[np.ndarray, np.ndarray]:
-    r = b.radius * max(b.elongation, 1) * (1 + sum(b.wobble))
-    c = np.asarray(b.center, dtype=float)
-    return c - r, c + r
+@dataclass(frozen=True)
+class Blob(DefectType):
+    """A defect shaped as an irregular blob: an ellipse whose outline wobbles."""
+
+    center: tuple
+    radius: float
+    elongation: float
+    angle: float
+    wobble: tuple
+    phases: tuple
+
+    def bbox(self) -> tuple[np.ndarray, np.ndarray]:
+        r = self.radius * max(self.elongation, 1) * (1 + sum(self.wobble))
+        c = np.asarray(self.center, dtype=float)
+        return c - r, c + r
 
 
 def blob_grid(b, spacing: float) -> np.ndarray:

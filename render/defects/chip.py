@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from render.defects.base import DefectRecipe, DefectType
-from render.defects.blob import blob_bbox, blob_grid, blob_s, sample_outline, sample_waves, wave_noise
+from render.defects.base import DefectRecipe
+from render.defects.blob import Blob, blob_grid, blob_s, sample_outline, sample_waves, wave_noise
 from render.ranges import Range, uniform
 
 
@@ -25,17 +25,11 @@ class ChipRecipe(DefectRecipe):
 
 
 @dataclass(frozen=True)
-class Chip(DefectType):
+class Chip(Blob):
     type = "chip"
     Recipe = ChipRecipe
     draw_order = 5
 
-    center: tuple
-    radius: float
-    elongation: float
-    angle: float
-    wobble: tuple
-    phases: tuple
     depth: float
     rough: float
     bump: float
@@ -66,6 +60,3 @@ class Chip(DefectType):
     def refinement(self, across: float):
         spacing = min(self.radius / 24, self.bump / 4)
         return blob_grid(self, spacing), 0.0, spacing
-
-    def bbox(self) -> tuple[np.ndarray, np.ndarray]:
-        return blob_bbox(self)

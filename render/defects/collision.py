@@ -6,8 +6,8 @@ from dataclasses import dataclass
 import numpy as np
 from pydantic import Field
 
-from render.defects.base import FOOTPRINT_FRACTION, DefectRecipe, DefectType
-from render.defects.dent import ellipse_s2, sample_ellipse
+from render.defects.base import FOOTPRINT_FRACTION, DefectRecipe
+from render.defects.dent import Dent, ellipse_s2, sample_ellipse
 from render.ranges import Range, uniform
 
 
@@ -25,17 +25,13 @@ class CollisionRecipe(DefectRecipe):
 
 
 @dataclass(frozen=True)
-class Collision(DefectType):
+class Collision(Dent):
+    """A dent and its rim."""
+
     type = "collision"
     Recipe = CollisionRecipe
     draw_order = 6
 
-    center: tuple
-    radius: float
-    depth: float
-    falloff: float
-    elongation: float
-    angle: float
     rim_height: float
     rim_width: float
 

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from render.defects.base import DefectRecipe, DefectType
-from render.defects.blob import blob_bbox, blob_s
+from render.defects.base import DefectRecipe
+from render.defects.blob import Blob, blob_s
 from render.defects.placing import place
 from render.ranges import Range, uniform
 
@@ -34,17 +34,11 @@ def sample_blob(rng, r, lo, hi) -> dict:
 
 
 @dataclass(frozen=True)
-class Stain(DefectType):
+class Stain(Blob):
     type = "stain"
     Recipe = StainRecipe
     draw_order = 4
 
-    center: tuple
-    radius: float
-    elongation: float
-    angle: float
-    wobble: tuple
-    phases: tuple
     darken: float
 
     @classmethod
@@ -63,6 +57,3 @@ class Stain(DefectType):
         reach = self.radius * self.elongation * 1.6
         ring = np.asarray(self.center) + np.column_stack([np.cos(theta), np.sin(theta)]) * reach * 0.5
         return ring, reach * 0.6, self.radius / 24
-
-    def bbox(self) -> tuple[np.ndarray, np.ndarray]:
-        return blob_bbox(self)

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from render.defects.base import DefectRecipe, DefectType
-from render.defects.blob import blob_bbox, blob_grid, blob_s, sample_waves, wave_noise
+from render.defects.base import DefectRecipe
+from render.defects.blob import Blob, blob_grid, blob_s, sample_waves, wave_noise
 from render.defects.stain import sample_blob
 from render.ranges import Range, uniform
 
@@ -24,17 +24,11 @@ class UnevenRecipe(DefectRecipe):
 
 
 @dataclass(frozen=True)
-class Uneven(DefectType):
+class Uneven(Blob):
     type = "uneven"
     Recipe = UnevenRecipe
     draw_order = 9
 
-    center: tuple
-    radius: float
-    elongation: float
-    angle: float
-    wobble: tuple
-    phases: tuple
     darken: float
     bump: float
     bump_height: float
@@ -57,6 +51,3 @@ class Uneven(DefectType):
     def refinement(self, across: float):
         spacing = max(self.bump / 4, self.radius * self.elongation / 60)
         return blob_grid(self, spacing), 0.0, spacing
-
-    def bbox(self) -> tuple[np.ndarray, np.ndarray]:
-        return blob_bbox(self)
