@@ -91,7 +91,7 @@ def render(scene_path, n, out, seed, quality, resolution, samples, blender, work
         raise UserError("--workers, --threads and --retries must be 0 or more")
     shard_ik = parse_shard(shard)
     recipe = load_scene(scene_path or DEFAULT_SCENE)
-    preset = load_quality(quality, resolution=_resolution(resolution), samples=samples)
+    preset = load_quality(quality, resolution=_resolution(resolution) or recipe.camera.resolution, samples=samples)
     pool = Workers(scheduler=scheduler, workers=workers, threads=threads, retries=retries, device=device)
     try:
         split, report = render_dataset(recipe, preset, n, out, seed, blender=blender, workers=pool, shard=shard_ik,
@@ -246,6 +246,51 @@ def stats(split_dir, json_out, plot):
         write_atomic(json_out, dumps({k: v for k, v in s.items() if not k.startswith("_")}))
     if plot:
         plot_stats(s, plot)
+
+
+@main.command()
+@click.option("--reference", type=click.Path(path_type=Path), required=True,
+              help="The real train split to match (COCO: _annotations.coco.json + images).")
+@click.option("--scene", "scene_path", type=click.Path(path_type=Path), required=True,
+              help="The base recipe (its categories must be the reference's).")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="The fitted recipe (YAML) to write.")
+@click.option("--report", type=click.Path(path_type=Path), default=None,
+              help="Also write an HTML report: every statistic real vs before vs after, sample images.")
+@click.option("--iterations", type=click.IntRange(1, 10), default=3, show_default=True,
+              help="Render-measure-adjust rounds.")
+@click.option("--frames", type=click.IntRange(4, 1000), default=24, show_default=True,
+              help="Frames rendered per round.")
+@click.option("--samples", type=click.IntRange(1), default=16, show_default=True, help="Cycles samples per frame.")
+@click.option("--seed", type=click.IntRange(0), default=0, show_default=True)
+@click.option("--workers", type=click.IntRange(0), default=0, show_default=True,
+              help="Local render workers (0 = from the core count).")
+def fit(reference, scene_path, out, report, iterations, frames, samples, seed, workers):
+    """Fit a recipe to a real split: image size, grey/colour, brightness, blur, noise, defects per
+    image, category frequencies and each category's mask size in pixels.
+
+    Example: defectsynth fit --reference real/train --scene scenes/magnetic_tile.yaml
+    --out fitted.yaml --report fit.html
+    """
+    import tempfile
+
+    from render.fit import fit_recipe, fit_report_html, write_recipe
+    from render.files import write_atomic
+
+    out, report = Path(out), Path(report) if report else None
+    for p in (out, report):
+        if p is not None and not p.parent.is_dir():
+            raise UserError(f"--out/--report: directory {p.parent} does not exist")
+    with tempfile.TemporaryDirectory(prefix="defectsynth-fit-") as tmp:
+        result = fit_recipe(reference, scene_path, Path(tmp), iterations=iterations, frames=frames, seed=seed,
+                            samples=samples, workers=workers, log=lambda m: click.echo(m, err=True))
+        before, after = result.distances()
+        click.echo(f"{'statistic':<28} {'before':>10} {'after':>10}")
+        for k in before:
+            click.echo(f"{k:<28} {before[k]:>10.4g} {after.get(k, float('nan')):>10.4g}")
+        write_recipe(result, out, reference, scene_path)
+        if report:
+            write_atomic(report, fit_report_html(result, reference, scene_path))
+    click.echo(f"wrote {out}" + (f" and {report}" if report else ""))
 
 
 @main.command()

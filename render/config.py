@@ -118,6 +118,7 @@ class CameraRecipe(Strict):
     roll: Range(-360, 360) = (0, 360)  # degrees of rotation about the line of sight
     grayscale: bool = False  # a mono camera: images are written as grey
     depth_of_field: float = Field(0.0, ge=0, le=1)  # chance a frame uses a real lens aperture (else pinhole)
+    resolution: tuple[int, int] | None = None  # width, height in px; overrides the quality preset's
     f_stop: Range(0.5, 128) = (2.8, 11)  # aperture when it does; focus on the surface seen at the look-at point
 
 

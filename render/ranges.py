@@ -14,6 +14,10 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class Bounds(tuple):
+    """(lo, hi) that a range must lie within, kept on the field so tools (fit) can read it."""
+
+
 def Range(lo: float, hi: float, kind: type = float):  # noqa: N802 - used like a type
     """A `[low, high]` pair of `kind` with lo <= low <= high <= hi."""
 
@@ -25,7 +29,7 @@ def Range(lo: float, hi: float, kind: type = float):  # noqa: N802 - used like a
             raise ValueError(f"must lie within [{lo}, {hi}], got [{a}, {b}]")
         return v
 
-    return Annotated[tuple[kind, kind], AfterValidator(check)]
+    return Annotated[tuple[kind, kind], AfterValidator(check), Bounds((lo, hi))]
 
 
 def IntRange(lo: int, hi: int):  # noqa: N802 - used like a type

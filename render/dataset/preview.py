@@ -27,11 +27,10 @@ def draw_overlay(image: np.ndarray, anns: list[dict], cat_names: dict[int, str],
     return out
 
 
-def overlay_split(split_dir: Path, out_path: Path, n: int = 24, cols: int = 6, side: int = 320,
-                  with_originals: bool = False) -> Path:
-    """Contact sheet of n images spread evenly over the split, each with its masks, boxes and labels.
-
-    with_originals puts each plain image beside its overlay (to judge what a mask covers).
+def contact_sheet(split_dir: Path, n: int = 24, cols: int = 6, side: int = 320,
+                  with_originals: bool = False) -> np.ndarray:
+    """Contact sheet (BGR) of n images spread evenly over the split, each with its masks, boxes
+    and labels. with_originals puts each plain image beside its overlay (to judge what a mask covers).
     """
     data = load_split(split_dir)
     names = {c["id"]: c["name"] for c in data["categories"]}
@@ -58,5 +57,11 @@ def overlay_split(split_dir: Path, out_path: Path, n: int = 24, cols: int = 6, s
     while len(tiles) % per_row:
         tiles.append(np.zeros_like(tiles[0]))
     rows = [np.hstack(tiles[i:i + per_row]) for i in range(0, len(tiles), per_row)]
-    cv2.imwrite(str(out_path), np.vstack(rows))
+    return np.vstack(rows)
+
+
+def overlay_split(split_dir: Path, out_path: Path, n: int = 24, cols: int = 6, side: int = 320,
+                  with_originals: bool = False) -> Path:
+    """Write the contact sheet of a split to out_path (PNG or JPEG)."""
+    cv2.imwrite(str(out_path), contact_sheet(split_dir, n, cols, side, with_originals))
     return Path(out_path)

@@ -6,7 +6,8 @@ A defect type is a frozen record (its values in the frame spec) with:
 - displacement(uv): displacement along the outward normal (negative = into the material), mm;
 - footprint(uv): where it visibly changes the surface (its instance mask on the mesh);
 - refinement(across): (skeleton points, core radius, mesh spacing) that the mesher must resolve;
-- bbox(): (lo, hi) corners in (u, v) outside which it has no effect.
+- bbox(): (lo, hi) corners in (u, v) outside which it has no effect;
+- size_keys: its recipe keys that set its extent across the surface (scaled by `fit`).
 An optional `darken` field (0..1) darkens and roughens the material on the footprint: the dark
 interior of cracks and pits, and the whole look of texture-only defects (stains).
 """
@@ -33,6 +34,8 @@ class DefectType(DefectShape, abc.ABC):
     # a recipe's enabled types are drawn from in this order; a new type takes the next number,
     # so that no recipe's dataset changes when a type is added
     draw_order: ClassVar[int]
+    # the recipe keys that set its extent across the surface (fit scales them to match mask areas)
+    size_keys: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     @abc.abstractmethod

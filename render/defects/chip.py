@@ -29,6 +29,7 @@ class Chip(Blob):
     type = "chip"
     Recipe = ChipRecipe
     draw_order = 5
+    size_keys = ('radius', 'depth')
 
     depth: float
     rough: float

@@ -31,6 +31,7 @@ class Collision(Dent):
     type = "collision"
     Recipe = CollisionRecipe
     draw_order = 6
+    size_keys = ('radius',)
 
     rim_height: float
     rim_width: float

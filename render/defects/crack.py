@@ -37,6 +37,7 @@ class Crack(DefectType):
     type = "crack"
     Recipe = CrackRecipe
     draw_order = 2
+    size_keys = ('length', 'width')
 
     paths: tuple
     widths: tuple

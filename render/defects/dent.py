@@ -46,6 +46,7 @@ class Dent(DefectType):
     type = "dent"
     Recipe = DentRecipe
     draw_order = 1
+    size_keys = ('radius',)
 
     center: tuple
     radius: float

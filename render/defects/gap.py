@@ -24,6 +24,7 @@ class Gap(DefectType):
     type = "gap"
     Recipe = GapRecipe
     draw_order = 8
+    size_keys = ('width',)
 
     axis: str  # u: the seam runs along v at u = position; v: along u at v = position
     position: float

@@ -26,6 +26,7 @@ class Pit(DefectType):
     type = "pit"
     Recipe = PitRecipe
     draw_order = 3
+    size_keys = ('radius', 'spread')
 
     centers: tuple
     radii: tuple

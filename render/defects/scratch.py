@@ -56,6 +56,7 @@ class Scratch(DefectType):
     type = "scratch"
     Recipe = ScratchRecipe
     draw_order = 0
+    size_keys = ('length', 'width', 'spread')
 
     points: tuple
     width: float

@@ -38,6 +38,7 @@ class Stain(Blob):
     type = "stain"
     Recipe = StainRecipe
     draw_order = 4
+    size_keys = ('radius',)
 
     darken: float
 

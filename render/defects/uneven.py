@@ -28,6 +28,7 @@ class Uneven(Blob):
     type = "uneven"
     Recipe = UnevenRecipe
     draw_order = 9
+    size_keys = ('radius',)
 
     darken: float
     bump: float

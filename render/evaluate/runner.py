@@ -7,6 +7,7 @@ import cv2
 import numpy as np
 
 from render.dataset.coco import encode_instance, load_split
+from render.dataset.measure import is_grey
 from render.dataset.preview import draw_overlay
 from render.errors import UserError
 from render.evaluate.data import load_samples
@@ -28,8 +29,13 @@ def _require_torch(model: str) -> None:
 
 
 def evaluate(train_splits: list[Path], val_split: Path, out: Path, model: str = "unet", seed: int = 0,
-             iters: int = 600, size: int = 256, weights: str | None = None, overlays: int = 4,
-             log=print) -> dict:
+             iters: int = 1500, size: int = 128, weights: str | None = None, overlays: int = 4,
+             log=print, max_side: int = 1024) -> dict:
+    """Train `model` on the union of `train_splits`, score it on `val_split` with COCOeval.
+
+    Images keep their native resolution up to `max_side` (the kit's own resize is 1024), so
+    defects of a few pixels stay a few pixels. Grey datasets train on one channel.
+    """
     _require_torch(model)
     import torch
 
@@ -42,10 +48,10 @@ def evaluate(train_splits: list[Path], val_split: Path, out: Path, model: str = 
     val_data = load_split(val_split)
     names = [c["name"] for c in val_data["categories"]]
     t0 = time.perf_counter()
-    train = [smp for s in train_splits for smp in load_samples(s, names, max_side=8 * size)]
+    train = [smp for s in train_splits for smp in load_samples(s, names, max_side=max_side)]
     if not any(len(s.labels) for s in train):
         raise UserError("the train splits hold no annotation to learn from")
-    val = load_samples(val_split, names, max_side=8 * size)
+    val = load_samples(val_split, names, max_side=max_side)
 
     def progress(it, loss):
         log(f"iter {it}/{iters} loss {loss:.4f}")
@@ -54,7 +60,8 @@ def evaluate(train_splits: list[Path], val_split: Path, out: Path, model: str = 
         from render.evaluate.unet import predict_unet as predict
         from render.evaluate.unet import train_unet
 
-        net = train_unet(train, len(names), iters, size, seed, weights=weights, log=progress)
+        channels = 1 if all(is_grey(smp.image) for smp in train + val) else 3
+        net = train_unet(train, len(names), iters, size, seed, channels=channels, weights=weights, log=progress)
     elif model == "maskrcnn":
         from render.evaluate.maskrcnn import predict_maskrcnn as predict
         from render.evaluate.maskrcnn import train_maskrcnn
