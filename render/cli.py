@@ -273,8 +273,8 @@ def fit(reference, scene_path, out, report, iterations, frames, samples, seed, w
     """
     import tempfile
 
-    from render.fit import fit_recipe, fit_report_html, write_recipe
     from render.files import write_atomic
+    from render.fit import fit_recipe, fit_report_html, write_recipe
 
     out, report = Path(out), Path(report) if report else None
     for p in (out, report):

@@ -26,10 +26,10 @@ import yaml
 from pydantic import ValidationError
 
 from render.config import SceneRecipe, _explain, _read_yaml, load_quality
+from render.dataset.measure import SplitStats, compare, measure_split
 from render.defects.registry import DEFECT_TYPES
 from render.errors import UserError
 from render.files import write_atomic
-from render.dataset.measure import SplitStats, compare, measure_split
 from render.ranges import Bounds
 from render.sensor import apply_noise, apply_optics
 
