@@ -294,6 +294,35 @@ def fit(reference, scene_path, out, report, iterations, frames, samples, seed, w
 
 
 @main.command()
+@click.option("--reference", type=click.Path(path_type=Path), required=True,
+              help="The real train split: its photographs, categories, defect sizes, places and counts.")
+@click.option("--scene", "scene_path", type=click.Path(path_type=Path), required=True,
+              help="The recipe whose defect types, material and lights are rendered (fit it first).")
+@click.option("--n", "n", type=click.IntRange(1), required=True, help="Images to write (at most 5x the reference's).")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="The split to write (a new directory).")
+@click.option("--backgrounds", type=click.Path(path_type=Path), default=None,
+              help="A directory of defect-free photographs to render into (default: the reference's images, "
+                   "away from their defects).")
+@click.option("--seed", type=click.IntRange(0), default=0, show_default=True)
+@click.option("--samples", type=click.IntRange(1), default=32, show_default=True, help="Cycles samples per view.")
+@click.option("--workers", type=click.IntRange(0), default=0, show_default=True,
+              help="Local render workers (0 = from the core count).")
+def hybrid(reference, scene_path, n, out, backgrounds, seed, samples, workers):
+    """Render procedural defects into real photographs (differential rendering), with exact masks.
+
+    Example: defectsynth hybrid --reference real/train --scene fitted.yaml --n 200 --out hybrid/train
+    """
+    from render.config import load_quality, load_scene
+    from render.hybrid import hybrid as run
+
+    recipe = load_scene(scene_path)
+    r = run(reference, recipe, n, out, seed=seed, backgrounds=backgrounds,
+            quality=load_quality("preview", samples=samples), workers=workers, log=lambda m: click.echo(m, err=True))
+    click.echo(f"wrote {out}: {r['images']} images, instances {r['instances']}, dropped {r['dropped']} "
+               "(too small or too faint once composited)")
+
+
+@main.command()
 @click.option("--train", "train_splits", type=click.Path(path_type=Path), multiple=True, required=True,
               help="A train split (repeat for several: their union is trained on).")
 @click.option("--val", "val_split", type=click.Path(path_type=Path), required=True,

@@ -18,6 +18,7 @@ import copy
 import math
 import shutil
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import cv2
@@ -32,6 +33,7 @@ from render.errors import UserError
 from render.files import write_atomic
 from render.ranges import Bounds
 from render.sensor import apply_noise, apply_optics
+from render.spec import Sensor
 
 MAX_STEP = 3.0  # no key changes by more than this factor in one iteration
 
@@ -135,23 +137,23 @@ def fit_look(clean: list[np.ndarray], real: SplitStats, grey: bool) -> dict:
 
     ev = _bisect(brightness, float(np.median(real.values("brightness"))), -6.0, 6.0)
     images = exposed(ev)
-    optics = {"blur": 0.0, "vignetting": 0.0}
 
-    def blurred(sigma):
-        return [apply_optics(i, dict(optics, blur=sigma)) for i in images]
+    def camera(blur, read):
+        """The sensor applied as the pipeline applies it: optics, then noise."""
+        s = Sensor(blur=blur, vignetting=0.0, noise=read, shot_noise=0.0, jpeg_quality=100, seed=0)
+        return [cv2.cvtColor(apply_noise(apply_optics(i, s), s, grey), cv2.COLOR_BGR2GRAY) for i in images]
 
-    def blur_of(sigma):
-        return float(np.median([blur_metric(cv2.cvtColor(i, cv2.COLOR_BGR2GRAY)) for i in blurred(sigma)]))
+    # blur and noise pull the blur metric in opposite directions: fit them in turn, twice
+    def blur_of(sigma, read):
+        return float(np.median([blur_metric(g) for g in camera(sigma, read)]))
 
-    sigma = _bisect(blur_of, float(np.median(real.values("blur"))), 0.0, 4.0, steps=10)
-    sharp = blurred(sigma)
+    def noise_of(sigma, read):
+        return float(np.median([noise_sigma(g) for g in camera(sigma, read)]))
 
-    def noise_of(read):
-        s = {"noise": read, "shot_noise": 0.0, "jpeg_quality": 100, "seed": 0}
-        return float(np.median([noise_sigma(cv2.cvtColor(apply_noise(i, s, grey), cv2.COLOR_BGR2GRAY))
-                                for i in sharp]))
-
-    noise = _bisect(noise_of, float(np.median(real.values("noise"))), 0.0, 30.0, steps=10)
+    sigma, noise = 0.0, 0.0
+    for _ in range(2):
+        sigma = _bisect(partial(blur_of, read=noise), float(np.median(real.values("blur"))), 0.0, 4.0, steps=8)
+        noise = _bisect(partial(noise_of, sigma), float(np.median(real.values("noise"))), 0.0, 30.0, steps=8)
     return {"exposure": ev, "blur": sigma, "noise": noise}
 
 

@@ -164,6 +164,7 @@ class RenderSettings(Record):
     max_bounces: int
     view_transform: str
     seed: int  # Cycles' noise seed
+    color_depth: int = optional(8)  # bits per channel of rgb.png (16 for hybrid renders, which divide two images)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Render settings for the two renders of a frame.
 
-1. The image: Cycles path tracing, denoised, written as an 8-bit PNG through the view transform.
+1. The image: Cycles path tracing, denoised, written as an 8-bit PNG (16-bit where the spec asks,
+   for hybrid renders that divide two images) through the view transform.
 2. The ids: the same scene with 1 sample, a ~0 px pixel filter and an override material that
    only writes AOVs, so every pixel holds the defect id (a face attribute) and the object index
    of the one surface seen through the pixel centre: exact integers, no blending (a wider
@@ -99,7 +100,7 @@ def configure_image_render(scene: bpy.types.Scene, r, path: str) -> None:
     s = scene.render.image_settings
     s.file_format = "PNG"
     s.color_mode = "RGB"
-    s.color_depth = "8"
+    s.color_depth = str(r.color_depth)
     s.compression = 15
     scene.render.filepath = path
 

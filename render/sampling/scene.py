@@ -81,7 +81,7 @@ def blackbody_rgb(kelvin: float) -> list[float]:
     return (lin / lin.max()).tolist()
 
 
-def _aimed(location, look_at, size, radiance, color, size_y=None, camera_visible=True) -> Light:
+def aimed_light(location, look_at, size, radiance, color, size_y=None, camera_visible=True) -> Light:
     area = size * (size if size_y is None else size_y) * 1e-6  # m^2
     return Light(type="area", location=np.asarray(location, dtype=float).tolist(),
                  look_at=np.asarray(look_at, dtype=float).tolist(), size=size, power=radiance * math.pi * area,
@@ -112,7 +112,7 @@ def sample_lights(rng: np.random.Generator, recipe: SceneRecipe, part: Part, cam
         for _ in range(n):
             el = math.radians(uniform(rng, r.grazing_elevation if rig == "grazing" else r.elevation))
             loc = _on_sphere(center, uniform(rng, r.distance), el, float(rng.uniform(0, 2 * math.pi)))
-            lights.append(_aimed(loc, center, uniform(rng, r.size), radiance, color))
+            lights.append(aimed_light(loc, center, uniform(rng, r.size), radiance, color))
             radiance, color = uniform(rng, r.radiance), blackbody_rgb(uniform(rng, r.temperature))
         return lights
     cam, look = np.asarray(camera.location), np.asarray(camera.look_at)
@@ -123,18 +123,18 @@ def sample_lights(rng: np.random.Generator, recipe: SceneRecipe, part: Part, cam
         up = np.cross(side, forward)
         rad = uniform(rng, r.ring_radius)
         size = max(2.0, 2 * math.pi * rad / 8 * 0.5)
-        return [_aimed(cam + rad * (math.cos(a) * side + math.sin(a) * up), look, size, radiance, color,
+        return [aimed_light(cam + rad * (math.cos(a) * side + math.sin(a) * up), look, size, radiance, color,
                        camera_visible=False) for a in np.linspace(0, 2 * math.pi, 8, endpoint=False)]
     if rig == "coaxial":
         size = uniform(rng, r.size)
-        return [_aimed(cam - forward * 1.0, look, size, radiance, color, camera_visible=False)]
+        return [aimed_light(cam - forward * 1.0, look, size, radiance, color, camera_visible=False)]
     if rig == "bar":
         el = math.radians(uniform(rng, r.elevation))
         loc = _on_sphere(center, uniform(rng, r.distance), el, float(rng.uniform(0, 2 * math.pi)))
-        return [_aimed(loc, center, uniform(rng, r.bar_length), radiance, color, size_y=uniform(rng, r.size) / 4)]
+        return [aimed_light(loc, center, uniform(rng, r.bar_length), radiance, color, size_y=uniform(rng, r.size) / 4)]
     # dome: a soft light overhead, three times wider than its distance
     dist = uniform(rng, r.distance)
-    return [_aimed(center + [0.0, 0.0, dist], center, 3 * dist, radiance * 0.5, color)]
+    return [aimed_light(center + [0.0, 0.0, dist], center, 3 * dist, radiance * 0.5, color)]
 
 
 def sample_material(rng: np.random.Generator, recipe: SceneRecipe, part: Part) -> Material:

@@ -1,0 +1,456 @@
+"""`defectsynth hybrid`: procedural defects rendered into the user's real photographs.
+
+Differential rendering (Debevec 1998, "Rendering synthetic objects into real scenes"): for each
+defect, a spot of a real image away from its annotated defects is chosen (or any spot of a
+defect-free photograph), its surface is taken to be locally flat, with the spot's colour and the
+recipe's material, lit from the side its brightness rises towards, with the recipe's light
+elevation. That local surface is rendered in Cycles twice under the same camera and light, with
+and without the procedural defect, and the real pixels are multiplied (in linear light) by the
+ratio of the two renders: shading, shadows and darkening that the defect adds land on the real
+texture, and the real image stays untouched elsewhere. The mask is the id pass's footprint of the
+defect where the composite visibly changed, so it is exact and never marks an invisible defect.
+
+What the real split says sets what is drawn: the category by its frequency, the defect's area in
+pixels from that category's areas, its place from that category's positions (an edge defect,
+such as a chip, is aligned with the image border nearest to such a position, as real crops put
+the part's edge there), the number of defects per image from the real counts. The recipe's
+`sensor.blur` softens the rendered change like the real optics (fit the recipe first:
+`defectsynth fit`), and noise is added back where the defect darkened the real noise away.
+"""
+
+import math
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+from tqdm import tqdm
+
+from render import seeding
+from render.config import QualityPreset, SceneRecipe
+from render.dataset.coco import CocoWriter, annotations_by_image, decode_mask, encode_instance, load_split
+from render.dataset.measure import SplitStats, measure_split, noise_sigma
+from render.defects.registry import DEFECT_TYPES
+from render.errors import UserError
+from render.files import begin_partial, commit_partial
+from render.frames import frame_dir
+from render.parts.plate import Plate
+from render.postprocess import compute_contrast, read_id_passes
+from render.sampling.scene import aimed_light, blackbody_rgb, sample_material
+from render.spec import (
+    SCHEMA_VERSION,
+    Camera,
+    Defect,
+    FrameSpec,
+    Ground,
+    MeshSettings,
+    RenderSettings,
+    Sensor,
+    World,
+)
+
+PLATE = 200.0  # mm: the local flat surface, large enough for any defect of a recipe
+THICKNESS = 5.0  # mm
+FOCAL, SENSOR = 100.0, 36.0  # a long lens far away: nearly orthographic
+MIN_WINDOW, MAX_WINDOW = 48, 640  # px, side of a local render
+MARGIN = 8  # px kept between a new defect and any other defect
+VISIBLE = 3.0  # grey levels: a footprint pixel whose composite changed less is not labelled
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
+
+
+# ---- sRGB <-> linear --------------------------------------------------------------------------
+def srgb_to_linear(x: np.ndarray) -> np.ndarray:
+    return np.where(x <= 0.04045, x / 12.92, ((x + 0.055) / 1.055) ** 2.4)
+
+
+def linear_to_srgb(x: np.ndarray) -> np.ndarray:
+    x = np.clip(x, 0, 1)
+    return np.where(x <= 0.0031308, x * 12.92, 1.055 * x ** (1 / 2.4) - 0.055)
+
+
+# ---- what the real split says ------------------------------------------------------------------
+@dataclass
+class RealSplit:
+    split_dir: Path
+    data: dict
+    stats: SplitStats
+    grey: bool
+
+    @classmethod
+    def load(cls, split_dir: Path) -> "RealSplit":
+        stats = measure_split(split_dir, progress=False)
+        if not sum(stats.category_counts().values()):
+            raise UserError(f"{split_dir}: the reference has no annotated defect to learn sizes and places from")
+        return cls(Path(split_dir), load_split(split_dir), stats, stats.is_grey())
+
+
+@dataclass
+class Background:
+    path: Path
+    masks: list[tuple[int, np.ndarray]]  # (category id, mask): the image's own annotated defects
+
+
+def list_backgrounds(real: RealSplit, backgrounds: Path | None) -> list[tuple[Path, int | None]]:
+    """(image path, image id in the reference or None) of every photograph to draw a base from."""
+    if backgrounds is None:
+        return [(real.split_dir / i["file_name"], i["id"]) for i in real.data["images"]]
+    backgrounds = Path(backgrounds)
+    if not backgrounds.is_dir():
+        raise UserError(f"--backgrounds {backgrounds}: not a directory")
+    files = sorted(p for p in backgrounds.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS)
+    if not files:
+        raise UserError(f"--backgrounds {backgrounds}: no image files ({', '.join(IMAGE_EXTENSIONS)})")
+    return [(p, None) for p in files]
+
+
+def load_background(real: RealSplit, path: Path, image_id: int | None) -> tuple[np.ndarray, Background]:
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is None:
+        raise UserError(f"cannot read image {path}")
+    h, w = image.shape[:2]
+    masks = []
+    if image_id is not None:
+        for a in annotations_by_image(real.data).get(image_id, []):
+            masks.append((a["category_id"], decode_mask(a["segmentation"], h, w)))
+    return image, Background(path, masks)
+
+
+# ---- one defect's local render ------------------------------------------------------------------
+@dataclass
+class Placement:
+    """One defect to render into one output image."""
+
+    category: str
+    origin: tuple[int, int]  # px in the base image of the window's top-left corner (may lie outside)
+    window: int  # px, side of the local render
+    border: str | None  # image border an edge defect sits on: left, right, top, bottom
+    rotation: int  # quarter turns (np.rot90) from the render to the image
+    spec: FrameSpec  # with the defect; the one without differs only in `defects`
+
+
+BORDER_INWARD = {"left": (1, 0), "right": (-1, 0), "top": (0, 1), "bottom": (0, -1)}  # image x right, y down
+
+
+def _rot(v: tuple[float, float], k: int) -> tuple[float, float]:
+    """A vector in image coordinates after np.rot90(., k) of the image."""
+    x, y = v
+    for _ in range(k % 4):
+        x, y = y, -x
+    return x, y
+
+
+def _edge_normal(shape, plate: Plate) -> np.ndarray | None:
+    """Inward normal (u, v) of the plate edge an edge defect sits on; None for an inner defect."""
+    lo, hi = (np.asarray(x, float) for x in shape.bbox())
+    size = max(float((hi - lo).max()), 1e-6)
+    gaps = {(0, -1.0): lo[0], (1, -1.0): lo[1], (0, 1.0): PLATE - hi[0], (1, 1.0): PLATE - hi[1]}
+    (axis, side), gap = min(gaps.items(), key=lambda kv: kv[1])
+    if gap > 0.05 * size:
+        return None
+    n = np.zeros(2)
+    n[axis] = -side  # the low edge's inside is +, the high edge's is -
+    return n
+
+
+def footprint_area_mm2(shape, n: int = 96) -> float:
+    """Area of the defect's footprint on the plate (mm^2), on a grid over its bbox."""
+    lo, hi = (np.asarray(x, float) for x in shape.bbox())
+    lo, hi = np.maximum(lo, 0.0), np.minimum(hi, PLATE)
+    t = (np.arange(n) + 0.5) / n
+    g = np.stack(np.meshgrid(t, t, indexing="ij"), -1).reshape(-1, 2)
+    uv = lo + g * (hi - lo)
+    return float(shape.footprint(uv).mean() * np.prod(hi - lo))
+
+
+def light_azimuth(grey: np.ndarray, x0: int, y0: int, size: int, rng) -> float:
+    """Azimuth (radians, image x = 0, counter-clockwise as seen, y up) that the spot's brightness
+    rises towards: a flat surface is brighter on the side of the light. Random if it is flat."""
+    h, w = grey.shape
+    crop = grey[max(0, y0):min(h, y0 + size), max(0, x0):min(w, x0 + size)].astype(np.float64)
+    if min(crop.shape) < 8:
+        return float(rng.uniform(0, 2 * math.pi))
+    smooth = cv2.GaussianBlur(crop, (0, 0), max(2.0, min(crop.shape) / 6))
+    gy, gx = np.gradient(smooth)
+    mx, my = float(gx.mean()), float(gy.mean())
+    if math.hypot(mx, my) * min(crop.shape) < 2.0:  # under ~2 grey levels across the spot
+        return float(rng.uniform(0, 2 * math.pi))
+    return math.atan2(-my, mx)
+
+
+def _choose_spot(rng, real: RealSplit, category: str, w: int, h: int, occupied: np.ndarray, extent: int,
+                 window: int, edge: bool) -> tuple[int, int, str | None] | None:
+    """(x, y, border) of the defect's centre: near where this category's real defects are, clear of
+    every other defect; an edge defect's centre lies on the border nearest to that place."""
+    xs, ys = real.stats.values("x", category), real.stats.values("y", category)
+    half = extent // 2 + MARGIN
+    for _ in range(30):
+        k = int(rng.integers(len(xs)))
+        x = int(np.clip((xs[k] + rng.normal(0, 0.08)) * w, 0, w - 1))
+        y = int(np.clip((ys[k] + rng.normal(0, 0.08)) * h, 0, h - 1))
+        border = None
+        if edge:
+            border = min({"left": x, "right": w - 1 - x, "top": y, "bottom": h - 1 - y}.items(), key=lambda t: t[1])[0]
+            x, y = {"left": (0, y), "right": (w, y), "top": (x, 0), "bottom": (x, h)}[border]
+            if window > (h if border in ("left", "right") else w):
+                continue
+        elif not (half <= x < w - half and half <= y < h - half):
+            continue
+        x0, x1, y0, y1 = max(0, x - half), min(w, x + half), max(0, y - half), min(h, y + half)
+        if x1 > x0 and y1 > y0 and not occupied[y0:y1, x0:x1].any():
+            return x, y, border
+    return None
+
+
+def plan_defect(rng, real: RealSplit, recipe: SceneRecipe, kind: str, entry, image: np.ndarray,
+                occupied: np.ndarray, index: int, root_seed: int, quality: QualityPreset) -> "Placement | None":
+    """One defect of the category `entry.category` for this image, or None when no spot fits."""
+    h, w = image.shape[:2]
+    plate = Plate(width=PLATE, length=PLATE, thickness=THICKNESS)
+    lo, hi = np.array([0.1 * PLATE] * 2), np.array([0.9 * PLATE] * 2)
+    shape = DEFECT_TYPES[kind].sample(rng, entry, lo, hi, plate)
+    normal = _edge_normal(shape, plate)
+    area_mm = footprint_area_mm2(shape)
+    if area_mm <= 0:
+        return None
+    areas = real.stats.values("area", entry.category)
+    target = float(areas[int(rng.integers(len(areas)))]) * math.exp(rng.normal(0, 0.15))
+    b_lo, b_hi = (np.asarray(x, float) for x in shape.bbox())
+    px_per_mm = math.sqrt(target / area_mm)
+    extent = float((b_hi - b_lo).max()) * px_per_mm
+    if normal is not None:  # an edge defect's bbox reaches past the edge: half of it shows
+        extent = extent / 2
+    window = int(np.clip(round(extent * 1.4 + 24), MIN_WINDOW, MAX_WINDOW))
+    if window > min(h, w) * (2 if normal is not None else 1):
+        return None
+    spot = _choose_spot(rng, real, entry.category, w, h, occupied, int(extent), window, normal is not None)
+    if spot is None:
+        return None
+    x, y, border = spot
+    # the render's image: x along +u, y along -v; an edge defect is turned so that the plate's
+    # inside points into the image from its border
+    rotation = 0
+    centre_uv = (b_lo + b_hi) / 2
+    if normal is not None:
+        inward = (float(normal[0]), -float(normal[1]))
+        rotation = next(k for k in range(4) if np.allclose(_rot(inward, k), BORDER_INWARD[border]))
+        axis = int(np.argmax(np.abs(normal)))
+        centre_uv[axis] = 0.0 if normal[axis] > 0 else PLATE  # the window's centre line is the edge
+    half = window // 2
+    origin = (x - half, y - half)
+    x0, y0 = max(0, origin[0]), max(0, origin[1])
+    spot_px = image[y0:min(h, origin[1] + window), x0:min(w, origin[0] + window)].reshape(-1, 3)
+    colour = srgb_to_linear(spot_px.mean(0)[::-1] / 255.0) if len(spot_px) else np.full(3, 0.2)
+    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    azimuth_image = light_azimuth(grey, origin[0], origin[1], window, rng)
+    spec = local_spec(rng, recipe, plate, entry.category, shape, centre_uv, window / px_per_mm, window,
+                      np.clip(colour, 0.02, 0.9), azimuth_image, rotation, index, root_seed, quality)
+    r = int(extent) // 2 + MARGIN
+    occupied[max(0, y - r):y + r, max(0, x - r):x + r] = True
+    return Placement(entry.category, origin, window, border, rotation, spec)
+
+
+def local_spec(rng, recipe: SceneRecipe, plate: Plate, category: str, shape, centre_uv: np.ndarray,
+               window_mm: float, window: int, colour: np.ndarray, azimuth_image: float, rotation: int,
+               index: int, root_seed: int, quality: QualityPreset) -> FrameSpec:
+    """The local render of one defect: the flat plate seen from straight above, `window_mm` wide,
+    lit from the side the real spot brightens towards (turned back from the image into the render)."""
+    distance = window_mm * FOCAL / SENSOR
+    look = plate.surface_points(centre_uv[None])[0]
+    lx, ly = _rot((math.cos(azimuth_image), -math.sin(azimuth_image)), -rotation)
+    azimuth = math.atan2(-ly, lx)
+    lr = recipe.lights
+    elevation = math.radians(rng.uniform(*lr.elevation))
+    dist = max(float(rng.uniform(*lr.distance)), 3 * distance)
+    loc = look + dist * np.array([math.cos(elevation) * math.cos(azimuth), math.cos(elevation) * math.sin(azimuth),
+                                  math.sin(elevation)])
+    light = aimed_light(loc, look, float(rng.uniform(*lr.size)), float(rng.uniform(*lr.radiance)), blackbody_rgb(6500))
+    material = replace(sample_material(rng, recipe, plate), base_color=[float(c) for c in colour], brushing=0.0,
+                       grain=0.0)
+    seed = seeding.frame_seed(root_seed, index)
+    return FrameSpec(
+        schema_version=SCHEMA_VERSION, scene="hybrid", frame_index=index, root_seed=root_seed, seed=seed,
+        render=RenderSettings(width=window, height=window, samples=quality.samples,
+                              adaptive_threshold=quality.adaptive_threshold, denoise=quality.denoise,
+                              denoise_quality=quality.denoise_quality, max_bounces=quality.max_bounces,
+                              view_transform="Standard", seed=seed, color_depth=16),
+        mesh=MeshSettings(**quality.mesh.model_dump()),
+        part=plate,
+        camera=Camera(location=(look + [0, 0, distance]).tolist(), look_at=look.tolist(), up=[0.0, 1.0, 0.0],
+                      focal_length=FOCAL, sensor_width=SENSOR, short_side=1.0, azimuth=0.0, fill=1.0,
+                      exposure=0.0, roll=0.0, grayscale=False, f_stop=0.0, focus_distance=distance,
+                      clip_start=distance * 0.5, clip_end=distance * 2 + 1000.0),
+        defects=(Defect(id=1, category=category, shape=shape),),
+        material=material, lights=(light,),
+        world=World(strength=float(rng.uniform(*recipe.world.strength)), rotation=0.0),
+        ground=Ground(color=[0.0, 0.0, 0.0], roughness=1.0),
+        sensor=Sensor(blur=0.0, vignetting=0.0, noise=0.0, shot_noise=0.0, jpeg_quality=100, seed=0),
+        categories={category: 1},
+    )
+
+
+# ---- compositing ------------------------------------------------------------------------------
+def _read_linear(path: Path) -> np.ndarray:
+    img = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    if img is None:
+        raise RuntimeError(f"cannot read the render {path}")
+    scale = 65535.0 if img.dtype == np.uint16 else 255.0
+    return srgb_to_linear(img[..., :3].astype(np.float64) / scale)
+
+
+def read_local_render(work: Path, p: Placement) -> tuple[np.ndarray, np.ndarray]:
+    """(ratio with / without in linear light (H, W, 3), the defect's footprint (H, W) bool), turned
+    into the image's orientation."""
+    import json
+
+    with_dir, without_dir = frame_dir(work, p.spec.frame_index), frame_dir(work, p.spec.frame_index + 1)
+    lit, bare = _read_linear(with_dir / "rgb.png"), _read_linear(without_dir / "rgb.png")
+    manifest = json.loads((with_dir / "manifest.json").read_text(encoding="utf-8"))
+    ids, obj = read_id_passes(with_dir / manifest["files"]["ids"], manifest["id_channels"])
+    footprint = (ids == 1) & (obj == manifest["part_pass_index"])
+    ratio = np.where(bare > 1e-4, lit / np.maximum(bare, 1e-4), 1.0)
+    ratio = np.clip(ratio, 0.0, 8.0)
+    return np.rot90(ratio, p.rotation), np.rot90(footprint, p.rotation)
+
+
+def composite(image: np.ndarray, placements: list[tuple[Placement, np.ndarray, np.ndarray]], grey: bool,
+              blur: float, rng, min_area: int, min_contrast: float) -> tuple[np.ndarray, list, int]:
+    """The image with every visible defect multiplied in, their (category, mask)s, and how many
+    defects were dropped (too small or too faint once composited: left out of the image too)."""
+    h, w = image.shape[:2]
+    lin = srgb_to_linear(image.astype(np.float64) / 255.0)
+    noise = noise_sigma(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY))
+    out, dropped = [], 0
+    for p, ratio, footprint in placements:
+        ratio = ratio[..., ::-1]  # BGR like the image
+        if grey:
+            ratio = np.repeat(ratio.mean(-1, keepdims=True), 3, -1)
+        if blur > 0:
+            ratio = cv2.GaussianBlur(np.ascontiguousarray(ratio), (0, 0), blur)
+        x0, y0 = p.origin
+        ix0, iy0, ix1, iy1 = max(0, x0), max(0, y0), min(w, x0 + p.window), min(h, y0 + p.window)
+        if ix1 <= ix0 or iy1 <= iy0:
+            dropped += 1
+            continue
+        r = ratio[iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0]
+        region = lin[iy0:iy1, ix0:ix1] * r
+        before = (linear_to_srgb(lin[iy0:iy1, ix0:ix1]) * 255).mean(-1)
+        after = (linear_to_srgb(region) * 255).mean(-1)
+        mask = np.zeros((h, w), bool)
+        mask[iy0:iy1, ix0:ix1] = footprint[iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0] & (np.abs(after - before) > VISIBLE)
+        candidate = lin.copy()
+        candidate[iy0:iy1, ix0:ix1] = region
+        grey_after = (linear_to_srgb(candidate) * 255).mean(-1).astype(np.float32)
+        if mask.sum() < min_area or compute_contrast(grey_after.astype(np.uint8), mask) < min_contrast:
+            dropped += 1
+            continue
+        lin = candidate
+        # the real noise was scaled down with the light: add back what a darker spot lost
+        lost = np.sqrt(np.clip(1 - r.mean(-1) ** 2, 0, 1))
+        srgb = linear_to_srgb(lin[iy0:iy1, ix0:ix1]) * 255
+        grain = rng.standard_normal(lost.shape)[..., None] * (noise * lost)[..., None]
+        lin[iy0:iy1, ix0:ix1] = srgb_to_linear(np.clip(srgb + grain, 0, 255) / 255)
+        out = [(c, m & ~mask) for c, m in out] + [(p.category, mask)]
+    result = np.clip(np.rint(linear_to_srgb(lin) * 255), 0, 255).astype(np.uint8)
+    if grey:
+        result = cv2.cvtColor(cv2.cvtColor(result, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+    return result, out, dropped
+
+
+# ---- the command ------------------------------------------------------------------------------
+def hybrid(reference: Path, recipe: SceneRecipe, n: int, out: Path, seed: int = 0, backgrounds: Path | None = None,
+           quality: QualityPreset | None = None, workers: int = 0, max_factor: float = 5.0, log=print) -> dict:
+    """Write a split of `n` real photographs with rendered defects to `out` (see the module's docstring)."""
+    from render.cluster import Workers, run_frames
+    from render.config import load_quality
+
+    reference, out = Path(reference), Path(out)
+    quality = quality or load_quality("preview", samples=32)
+    real = RealSplit.load(reference)
+    n_real = len(real.data["images"])
+    if n < 1:
+        raise UserError(f"--n must be at least 1, got {n}")
+    if n > max_factor * n_real:
+        raise UserError(f"{n} images exceed the cap of {int(max_factor * n_real)} = {max_factor:g} x {n_real} "
+                        "real train images")
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise UserError(f"--out {out} exists and is not an empty directory")
+    entries: dict[str, list] = {}
+    for kind, entry in recipe.defects.enabled():
+        entries.setdefault(entry.category, []).append((kind, entry))
+    counts = real.stats.category_counts()
+    missing = [c for c in real.stats.categories if counts[c] and c not in entries]
+    if missing:
+        raise UserError(f"the recipe has no defect type for the reference's categories {missing}")
+    cats = [c for c in real.stats.categories if counts[c]]
+    freq = np.array([counts[c] for c in cats], float)
+    per_image = real.stats.values("instances_per_image")
+    per_image = per_image[per_image > 0].astype(int)
+    bases = list_backgrounds(real, backgrounds)
+    cat_ids = {c["name"]: c["id"] for c in real.data["categories"]}
+    work = out.parent / f".{out.name}.hybrid"
+
+    plans = []
+    index = 1
+    for k in tqdm(range(1, n + 1), desc="hybrid plan", unit="image"):
+        rng = seeding.stream(seeding.frame_seed(seed, k), "hybrid")
+        path, image_id = bases[int(rng.integers(len(bases)))]
+        image, bg = load_background(real, path, image_id)
+        occupied = np.zeros(image.shape[:2], bool)
+        for _, m in bg.masks:
+            occupied |= m
+        occupied = cv2.dilate(occupied.astype(np.uint8), np.ones((2 * MARGIN + 1,) * 2, np.uint8)).astype(bool)
+        placements = []
+        for _ in range(int(per_image[int(rng.integers(len(per_image)))])):
+            cat = cats[int(rng.choice(len(cats), p=freq / freq.sum()))]
+            options = entries[cat]
+            wts = np.array([e.weight for _, e in options])
+            kind, entry = options[int(rng.choice(len(options), p=wts / wts.sum()))]
+            for _try in range(4):
+                p = plan_defect(rng, real, recipe, kind, entry, image, occupied, index, seed, quality)
+                if p is not None:
+                    placements.append(p)
+                    index += 2
+                    break
+        plans.append((path, bg, placements, float(rng.uniform(*recipe.sensor.blur))))
+    specs = [s for _, _, ps, _ in plans for p in ps
+             for s in (p.spec, replace(p.spec, frame_index=p.spec.frame_index + 1, defects=()))]
+    log(f"hybrid: {len(specs) // 2} defects in {n} images; rendering {len(specs)} local views")
+    outcome = run_frames(work, specs, quality.batch_size, Workers(workers=workers), desc="hybrid render")
+    if outcome.failed:
+        raise UserError(f"{len(outcome.failed)} local renders failed (logs in {work / 'logs'}); run again to retry")
+
+    tmp = begin_partial(out)
+    coco = CocoWriter(tmp, real.data["categories"], {"description": f"hybrid: {recipe.name} into {reference}",
+                                                     "root_seed": seed})
+    kept, dropped = {c: 0 for c in cats}, 0
+    for k, (path, bg, placements, blur) in enumerate(tqdm(plans, desc="hybrid composite", unit="image"), start=1):
+        rng = seeding.stream(seeding.frame_seed(seed, k), "hybrid_noise")
+        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        rendered = [(p, *read_local_render(work, p)) for p in placements]
+        result, masks, lost = composite(image, rendered, real.grey, blur, rng, quality.min_area, quality.min_contrast)
+        dropped += lost
+        ext = ".jpg" if path.suffix.lower() in (".jpg", ".jpeg") else ".png"
+        name = f"hybrid_{k:06d}{ext}"
+        params = [cv2.IMWRITE_JPEG_QUALITY, 95] if ext == ".jpg" else [cv2.IMWRITE_PNG_COMPRESSION, 3]
+        if not cv2.imwrite(str(tmp / name), result, params):
+            raise UserError(f"cannot write {tmp / name}")
+        image_id = coco.add_image(name, result.shape[1], result.shape[0], source={"file_name": path.name})
+        real_masks = [(cid, m) for cid, m in bg.masks]
+        new = np.zeros(result.shape[:2], bool)
+        for _, m in masks:
+            new |= m
+        for cid, m in real_masks:
+            enc = encode_instance(m & ~new, "rle")
+            if enc is not None:
+                coco.add_annotation(image_id, cid, *enc)
+        for cat, m in masks:
+            enc = encode_instance(m, "rle")
+            if enc is not None:
+                coco.add_annotation(image_id, cat_ids[cat], *enc)
+                kept[cat] += 1
+    coco.close()
+    commit_partial(tmp, out)
+    import shutil
+
+    shutil.rmtree(work, ignore_errors=True)
+    return {"images": n, "instances": kept, "dropped": dropped}
