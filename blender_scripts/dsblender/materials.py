@@ -5,6 +5,7 @@ import bpy
 DEFECT_AOV = "defect_id"  # the face attribute of the part mesh (render.meshing), and its AOV
 OBJECT_AOV = "object_id"  # the object's pass index: 1 on the part, 0 elsewhere
 DARKEN_ATTRIBUTE = "darken"  # face attribute 0..1: darker, rougher material (crack interiors, stains)
+TINT_ATTRIBUTE = "tint"  # face colour attribute: a stain's own colour (RGB) and its weight (alpha)
 
 
 def _link(tree, a, b):
@@ -79,7 +80,25 @@ def build_metal_material() -> bpy.types.Material:
     tint.name = "base_color"
     tint.operation = "SCALE"
     _link(t, shade.outputs["Value"], tint.inputs["Scale"])
-    _link(t, tint.outputs["Vector"], bsdf.inputs["Base Color"])
+    # a stain's own colour over the surface's (rust, paint), by its weight; no longer metal there
+    stain = n.new("ShaderNodeAttribute")
+    stain.attribute_type = "GEOMETRY"
+    stain.attribute_name = TINT_ATTRIBUTE
+    mix = n.new("ShaderNodeMix")
+    mix.data_type = "RGBA"
+    _link(t, stain.outputs["Alpha"], mix.inputs["Factor"])
+    _link(t, tint.outputs["Vector"], mix.inputs[6])  # A (colour)
+    _link(t, stain.outputs["Color"], mix.inputs[7])  # B (colour)
+    _link(t, mix.outputs[2], bsdf.inputs["Base Color"])
+    metal = n.new("ShaderNodeMath")
+    metal.name = "metallic"
+    metal.operation = "MULTIPLY"
+    not_stained = n.new("ShaderNodeMath")
+    not_stained.operation = "SUBTRACT"
+    not_stained.inputs[0].default_value = 1.0
+    _link(t, stain.outputs["Alpha"], not_stained.inputs[1])
+    _link(t, not_stained.outputs["Value"], metal.inputs[1])
+    _link(t, metal.outputs["Value"], bsdf.inputs["Metallic"])
     rough_up = n.new("ShaderNodeMath")
     rough_up.operation = "MULTIPLY_ADD"
     rough_up.inputs[1].default_value = 0.5
@@ -124,7 +143,7 @@ def update_metal_material(mat: bpy.types.Material, m) -> None:
     n = mat.node_tree.nodes
     bsdf = n["bsdf"]
     n["base_color"].inputs[0].default_value = m.base_color
-    bsdf.inputs["Metallic"].default_value = m.metallic
+    n["metallic"].inputs[0].default_value = m.metallic
     bsdf.inputs["Anisotropic"].default_value = 0.6 * m.brushing
     mapping = n["mapping"]
     mapping.inputs["Location"].default_value = m.texture_offset

@@ -5,7 +5,7 @@ import numpy as np
 from mathutils import Matrix, Quaternion, Vector
 
 from dsblender import MM
-from dsblender.materials import DARKEN_ATTRIBUTE, DEFECT_AOV
+from dsblender.materials import DARKEN_ATTRIBUTE, DEFECT_AOV, TINT_ATTRIBUTE
 
 PART_PASS_INDEX = 1  # object index of the part in the id pass; everything else is 0
 
@@ -27,6 +27,9 @@ def build_part(mesh_npz: str, obj: bpy.types.Object | None, material: bpy.types.
     ids.data.foreach_set("value", data["face_defect"].astype(np.int32))
     darken = me.attributes.new(DARKEN_ATTRIBUTE, "FLOAT", "FACE")
     darken.data.foreach_set("value", data["face_darken"].astype(np.float32))
+    tint = me.attributes.new(TINT_ATTRIBUTE, "FLOAT_COLOR", "FACE")  # zero weight where the mesh has none
+    tint_values = data["face_tint"] if "face_tint" in data else np.zeros((len(faces), 4))
+    tint.data.foreach_set("color", tint_values.astype(np.float32).ravel())
     sharp = me.attributes.new("sharp_face", "BOOLEAN", "FACE")
     sharp.data.foreach_set("value", ~data["face_smooth"].astype(bool))
     uv_layer = me.uv_layers.new(name="UVMap")

@@ -61,3 +61,8 @@ class DefectType(DefectShape, abc.ABC):
     @property
     def darkening(self) -> float:
         return getattr(self, "darken", 0.0)
+
+    def face_look(self, uv: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """(darken per point, tint per point as RGB + weight or None) of the material on the
+        footprint; a plain defect darkens evenly and keeps the surface's colour."""
+        return np.full(len(uv), self.darkening), None

@@ -1,11 +1,13 @@
 """Irregular blobs (stains, chips, uneven patches) and band-limited noise on them."""
 
+import colorsys
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from render.defects.base import DefectType
+from render.defects.base import DefectRecipe, DefectType
+from render.ranges import Range, uniform
 
 
 def sample_outline(rng, irregularity: float) -> dict:
@@ -66,3 +68,62 @@ def blob_grid(b, spacing: float) -> np.ndarray:
     n = np.minimum(np.ceil((hi - lo) / spacing).astype(int) + 1, 400)
     g = np.stack(np.meshgrid(np.linspace(lo[0], hi[0], n[0]), np.linspace(lo[1], hi[1], n[1])), -1).reshape(-1, 2)
     return g[blob_s(b, g) <= 1.05]
+
+
+class TexturedRecipe(DefectRecipe):
+    """A blob whose look is its own: a colour over the surface's, and patches inside it."""
+
+    tint: Range(0, 1) = (0.0, 0.0)  # weight of its own colour over the surface's (0: only darker)
+    tint_hue: Range(0, 1) = (0.02, 0.08)  # its colour, HSV (default: rust)
+    tint_saturation: Range(0, 1) = (0.5, 0.9)
+    tint_value: Range(0, 1) = (0.08, 0.3)
+    mottle: Range(0, 1) = (0.0, 0.0)  # patchiness: darkening, colour and outline vary inside it
+    mottle_size: Range(0.01, 100) = (0.3, 1.5)  # mm, size of the patches
+
+
+def sample_texture(rng, r: TexturedRecipe) -> dict:
+    """Tint and mottle values; drawn only where the recipe turns them on, so a recipe without them
+    draws exactly what it drew before they existed."""
+    out = {}
+    if r.tint[1] > 0:
+        rgb = colorsys.hsv_to_rgb(uniform(rng, r.tint_hue), uniform(rng, r.tint_saturation), uniform(rng, r.tint_value))
+        out.update(tint=uniform(rng, r.tint), tint_color=[float(c) for c in rgb])
+    if r.mottle[1] > 0:
+        out.update(mottle=uniform(rng, r.mottle), mottle_waves=sample_waves(rng, uniform(rng, r.mottle_size), 16))
+    return out
+
+
+MOTTLE_EDGE = 0.3  # how far mottling moves the outline, as a fraction of the radius
+
+
+class Textured:
+    """Methods of a Blob with the fields tint, tint_color, mottle, mottle_waves and darken."""
+
+    def _mottle_noise(self, uv: np.ndarray) -> np.ndarray:
+        return np.clip(wave_noise(self.mottle_waves, uv), -1.5, 1.5) if self.mottle else np.zeros(len(uv))
+
+    def outline(self, uv: np.ndarray) -> np.ndarray:
+        """blob_s at which the outline lies: 1, or ragged where the look is mottled."""
+        return 1 + MOTTLE_EDGE * self.mottle * self._mottle_noise(uv)
+
+    def face_look(self, uv: np.ndarray):
+        noise = self._mottle_noise(uv)
+        darken = np.clip(self.darken * (1 + 1.5 * self.mottle * noise), 0, 1)
+        if not self.tint:
+            return darken, None
+        weight = np.clip(self.tint * (1 + self.mottle * noise), 0, 1)
+        return darken, np.column_stack([np.tile(self.tint_color, (len(uv), 1)), weight])
+
+    def bbox(self) -> tuple[np.ndarray, np.ndarray]:
+        lo, hi = Blob.bbox(self)
+        if not self.mottle:
+            return lo, hi
+        c, grow = (lo + hi) / 2, 1 + 1.5 * MOTTLE_EDGE * self.mottle
+        return c + (lo - c) * grow, c + (hi - c) * grow
+
+    def mottle_spacing(self, spacing: float) -> float:
+        """Mesh spacing that resolves the patches (their colour and darkening live on the faces)."""
+        if not self.mottle:
+            return spacing
+        size = 2 * math.pi / float(np.linalg.norm(np.asarray(self.mottle_waves)[:, :2], axis=1).max())
+        return min(spacing, size / 4)

@@ -1,18 +1,19 @@
-"""Stain, dirt, contamination: texture only (darker, rougher), an irregular blob."""
+"""Stain, dirt, rust, contamination: texture only (darker, rougher, optionally its own colour and
+patchy), an irregular blob."""
 
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from render.defects.base import DefectRecipe
-from render.defects.blob import Blob, blob_s
+from render.defects.blob import Blob, Textured, TexturedRecipe, blob_s, sample_texture
 from render.defects.placing import place
 from render.ranges import Range, uniform
+from render.spec import optional
 
 
-class StainRecipe(DefectRecipe):
-    """Stain, dirt, contamination: texture only (darker, rougher), an irregular blob."""
+class StainRecipe(TexturedRecipe):
+    """Stain, dirt, rust, contamination: texture only (darker, rougher, its own colour), an irregular blob."""
 
     category: str = "stain"
     radius: Range(0.05, 500) = (1, 5)  # mm
@@ -34,27 +35,31 @@ def sample_blob(rng, r, lo, hi) -> dict:
 
 
 @dataclass(frozen=True)
-class Stain(Blob):
+class Stain(Textured, Blob):
     type = "stain"
     Recipe = StainRecipe
     draw_order = 4
     size_keys = ('radius',)
 
     darken: float
+    tint: float = optional(0.0)
+    tint_color: tuple = optional(())
+    mottle: float = optional(0.0)
+    mottle_waves: tuple = optional(())
 
     @classmethod
     def sample(cls, rng, r: StainRecipe, lo, hi, part) -> "Stain":
-        return cls(**sample_blob(rng, r, lo, hi))
+        return cls(**sample_blob(rng, r, lo, hi), **sample_texture(rng, r))
 
     def displacement(self, uv: np.ndarray) -> np.ndarray:
         return np.zeros(len(uv))
 
     def footprint(self, uv: np.ndarray) -> np.ndarray:
-        return blob_s(self, uv) < 1
+        return blob_s(self, uv) < self.outline(uv)
 
     def refinement(self, across: float):
         n = 96
         theta = np.linspace(0, 2 * np.pi, n, endpoint=False)
         reach = self.radius * self.elongation * 1.6
         ring = np.asarray(self.center) + np.column_stack([np.cos(theta), np.sin(theta)]) * reach * 0.5
-        return ring, reach * 0.6, self.radius / 24
+        return ring, reach * 0.6, self.mottle_spacing(self.radius / 24)

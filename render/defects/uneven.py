@@ -5,13 +5,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from render.defects.base import DefectRecipe
-from render.defects.blob import Blob, blob_grid, blob_s, sample_waves, wave_noise
+from render.defects.blob import (
+    Blob,
+    Textured,
+    TexturedRecipe,
+    blob_grid,
+    blob_s,
+    sample_texture,
+    sample_waves,
+    wave_noise,
+)
 from render.defects.stain import sample_blob
 from render.ranges import Range, uniform
+from render.spec import optional
 
 
-class UnevenRecipe(DefectRecipe):
+class UnevenRecipe(TexturedRecipe):
     """Uneven / unfinished surface: a patch of coarser relief (bumps) with a slightly different look."""
 
     category: str = "uneven"
@@ -24,7 +33,7 @@ class UnevenRecipe(DefectRecipe):
 
 
 @dataclass(frozen=True)
-class Uneven(Blob):
+class Uneven(Textured, Blob):
     type = "uneven"
     Recipe = UnevenRecipe
     draw_order = 9
@@ -34,12 +43,17 @@ class Uneven(Blob):
     bump: float
     bump_height: float
     waves: tuple
+    tint: float = optional(0.0)
+    tint_color: tuple = optional(())
+    mottle: float = optional(0.0)
+    mottle_waves: tuple = optional(())
 
     @classmethod
     def sample(cls, rng, r: UnevenRecipe, lo, hi, part) -> "Uneven":
         blob = sample_blob(rng, r, lo, hi)
         bump = uniform(rng, r.bump)
-        return cls(**blob, bump=bump, bump_height=uniform(rng, r.bump_height), waves=sample_waves(rng, bump, 16))
+        return cls(**blob, bump=bump, bump_height=uniform(rng, r.bump_height), waves=sample_waves(rng, bump, 16),
+                   **sample_texture(rng, r))
 
     def displacement(self, uv: np.ndarray) -> np.ndarray:
         s = blob_s(self, uv)
@@ -47,8 +61,8 @@ class Uneven(Blob):
         return self.bump_height * fade * wave_noise(self.waves, uv)
 
     def footprint(self, uv: np.ndarray) -> np.ndarray:
-        return blob_s(self, uv) < 0.95
+        return blob_s(self, uv) < 0.95 * self.outline(uv)
 
     def refinement(self, across: float):
-        spacing = max(self.bump / 4, self.radius * self.elongation / 60)
+        spacing = self.mottle_spacing(max(self.bump / 4, self.radius * self.elongation / 60))
         return blob_grid(self, spacing), 0.0, spacing
