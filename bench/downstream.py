@@ -1,93 +1,237 @@
 """Does our data make a detector find more real defects? The U-Net proxy on a real dataset.
 
-1. Learning curve: real-only AP against the number of real train images (default 2%..100%),
-   to pick a few-real size and a training budget where AP still clearly rises with more real
-   data (a small model trained briefly saturates early, and then nothing can show an effect).
-2. Arms, each over several seeds (mean and std of segm AP and AP50, and run time):
-   (a) real only  (b) synthetic only  (c) real + synthetic  (d) real + copy-paste
-   (e) few real + synthetic  (f) the same few real alone.
-Synthetic and copy-paste splits are capped at 5x the real train images they join.
+Arms, each trained with 5 seeds and scored on the real val split (segm AP by COCOeval):
+  (a) few real                  the `--few` (10) real train images drawn by the seed
+  (b) few real + plain          + 5x as many images rendered from the recipe as it is
+  (c) few real + fitted         + 5x rendered from the recipe fitted to those few images
+  (d) few real + hybrid         + 5x hybrid images made from those few images (and --backgrounds)
+  (e) few real + copy-paste     + 5x copy-paste images of those few images
+  (f) all real
+  (g) all real + hybrid         + hybrid images at the cap (5x all real), made from all real
+  (h) hybrid only               the images of (g) without the real ones
+Nothing is tuned on val: the recipe is fitted to, and hybrid images made from, the train images
+an arm has. Every generated split is kept in --work and reused, and every finished training is
+cached there as JSON, so an interrupted run continues where it stopped.
 
     .venv/bin/python bench/downstream.py --real ../shared/data/magnetic_tile \\
-        --synthetic out/magnetic_tile/train [--seeds 0 1 2] [--iters 1000] [--size 128] [--few 0.1]
+        --scene scenes/magnetic_tile.yaml --backgrounds ../shared/data/magnetic_tile/free \\
+        --work out/bench_mt [--arms a b c d e f g h] [--seeds 0 1 2 3 4] [--jobs 2]
 
-The synthetic split must carry the real dataset's category names (render it with a recipe
-for that dataset, or `defectsynth compose` it with a mapping).
+Trainings run `--jobs` at a time, one CPU thread each (on 2 cores two 1-thread trainings finish
+sooner than two 2-thread ones in turn).
 """
 
 import argparse
-import tempfile
+import json
+import multiprocessing
+import os
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from render.dataset.augment import copy_paste
-from render.dataset.subset import image_count, subset_split
-from render.evaluate.metrics import mean_std
-from render.evaluate.runner import evaluate
+import numpy as np
+
+ARMS = {
+    "a": "few real",
+    "b": "few real + plain synthetic",
+    "c": "few real + fitted synthetic",
+    "d": "few real + hybrid",
+    "e": "few real + copy-paste",
+    "f": "all real",
+    "g": "all real + hybrid (cap)",
+    "h": "hybrid only",
+}
 
 
-def run(train: list[Path], val: Path, out: Path, seed: int, a) -> dict:
-    return evaluate(train, val, out, model="unet", seed=seed, iters=a.iters, size=a.size, overlays=0,
-                    log=lambda *_: None)
+def _train(job: tuple) -> dict:
+    """One training (in a worker process with one thread)."""
+    train, val, out, seed, iters = job
+    import torch
+
+    torch.set_num_threads(1)
+    from render.evaluate.runner import evaluate
+
+    r = evaluate([Path(t) for t in train], Path(val), Path(out), seed=seed, iters=iters, overlays=0,
+                 log=lambda *_: None)
+    return {k: r[k] for k in ("segm", "bbox", "train_images", "train_s")}
+
+
+class Bench:
+    def __init__(self, a):
+        self.a = a
+        self.work = Path(a.work)
+        self.real_train, self.val = Path(a.real) / "train", Path(a.real) / "val"
+        self.work.mkdir(parents=True, exist_ok=True)
+
+    def log(self, msg: str) -> None:
+        print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+    # ---- data ------------------------------------------------------------------------------
+    def few(self, seed: int) -> Path:
+        from render.dataset.subset import subset_split
+
+        d = self.work / "data" / f"few_{seed}"
+        if not (d / "_annotations.coco.json").exists():
+            subset_split(self.real_train, d, self.a.few, seed=1000 + seed)
+        return d
+
+    def n_extra(self, reference: Path) -> int:
+        from render.dataset.subset import image_count
+
+        return 5 * image_count(reference)
+
+    def rendered(self, scene: Path, n: int, name: str, seed: int) -> Path:
+        from render.cluster import Workers
+        from render.config import load_quality, load_scene
+        from render.pipeline import render_dataset
+
+        out = self.work / "data" / name
+        recipe = load_scene(scene)
+        split = out / recipe.name / "train"
+        if not (split / "_annotations.coco.json").exists():
+            self.log(f"render {n} frames of {scene} -> {split}")
+            preset = load_quality("preview", resolution=recipe.camera.resolution or (320, 320), samples=16)
+            render_dataset(recipe, preset, n, out, seed, workers=Workers(workers=self.a.jobs))
+        return split
+
+    def fitted(self, reference: Path, name: str, seed: int) -> Path:
+        import tempfile
+
+        from render.fit import fit_recipe, write_recipe
+
+        path = self.work / "data" / f"{name}.yaml"
+        if not path.exists():
+            self.log(f"fit {self.a.scene} to {reference}")
+            with tempfile.TemporaryDirectory(dir=self.work) as tmp:
+                r = fit_recipe(reference, Path(self.a.scene).resolve(), Path(tmp), iterations=2, frames=16,
+                               seed=seed, workers=self.a.jobs, log=self.log)
+                write_recipe(r, path, reference, Path(self.a.scene))
+        return path
+
+    def hybrid(self, reference: Path, scene: Path, n: int, name: str, seed: int) -> Path:
+        from render.config import load_quality, load_scene
+        from render.hybrid import hybrid
+
+        out = self.work / "data" / name
+        if not (out / "_annotations.coco.json").exists():
+            self.log(f"hybrid {n} images from {reference} with {scene}")
+            hybrid(reference, load_scene(scene), n, out, seed=seed, workers=self.a.jobs,
+                   backgrounds=Path(self.a.backgrounds) if self.a.backgrounds else None,
+                   quality=load_quality("preview", samples=16), log=self.log)
+        return out
+
+    def copy_paste(self, reference: Path, n: int, name: str, seed: int) -> Path:
+        from render.dataset.augment import copy_paste
+
+        out = self.work / "data" / name
+        if not (out / "_annotations.coco.json").exists():
+            copy_paste(reference, out, n, seed=seed)
+        return out
+
+    def subset(self, split: Path, n: int, name: str, seed: int) -> Path:
+        from render.dataset.subset import image_count, subset_split
+
+        out = self.work / "data" / name
+        if not (out / "_annotations.coco.json").exists():
+            subset_split(split, out, min(n, image_count(split)), seed=seed)
+        return out
+
+    def plan(self, arm: str, seed: int) -> list[Path]:
+        """The train splits of one arm for one seed (generating them if needed)."""
+        if arm == "f":
+            return [self.real_train]
+        if arm in "gh":
+            fitted = self.fitted(self.real_train, "fitted_all", 0)
+            hyb = self.hybrid(self.real_train, fitted, self.n_extra(self.real_train), "hybrid_all", 0)
+            return [self.real_train, hyb] if arm == "g" else [hyb]
+        few = self.few(seed)
+        n = self.n_extra(few)
+        if arm == "a":
+            return [few]
+        if arm == "b":
+            bank = self.rendered(Path(self.a.scene), self.a.bank, "plain", 0)
+            return [few, self.subset(bank, n, f"plain_{seed}", seed)]
+        if arm == "c":
+            fitted = self.fitted(few, f"fitted_{seed}", seed)
+            return [few, self.rendered(fitted, n, f"fitted_{seed}", seed)]
+        if arm == "d":
+            fitted = self.fitted(few, f"fitted_{seed}", seed)
+            return [few, self.hybrid(few, fitted, n, f"hybrid_{seed}", seed)]
+        if arm == "e":
+            return [few, self.copy_paste(few, n, f"cp_{seed}", seed)]
+        raise ValueError(arm)
+
+    # ---- training ----------------------------------------------------------------------------
+    def run(self) -> dict:
+        results = self.work / "results"
+        results.mkdir(exist_ok=True)
+        jobs, keys = [], []
+        for arm in self.a.arms:
+            for seed in self.a.seeds:
+                path = results / f"{arm}_{seed}.json"
+                if path.exists():
+                    continue
+                train = self.plan(arm, seed)
+                jobs.append(([str(t) for t in train], str(self.val), str(self.work / "eval" / f"{arm}_{seed}"), seed,
+                             self.a.iters))
+                keys.append(path)
+        self.log(f"{len(jobs)} trainings to run, {self.a.jobs} at a time")
+        with ProcessPoolExecutor(self.a.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+            for path, r in zip(keys, pool.map(_train, jobs), strict=True):
+                path.write_text(json.dumps(r, indent=1))
+                self.log(f"{path.stem}: segm AP {r['segm']['AP']:.4f}")
+        return {p.stem: json.loads(p.read_text()) for p in results.glob("*.json")}
+
+
+def table(results: dict, arms: list[str], seeds: list[int]) -> str:
+    lines = [f"| arm | segm AP (mean ± std, {len(seeds)} seeds) | segm AP50 | AP per seed | train images |",
+             "|---|---|---|---|---|"]
+    for arm in arms:
+        rs = [results.get(f"{arm}_{s}") for s in seeds]
+        rs = [r for r in rs if r is not None]
+        if not rs:
+            continue
+        ap = np.array([r["segm"]["AP"] for r in rs])
+        ap50 = np.array([r["segm"]["AP50"] for r in rs])
+        sd = ap.std(ddof=1) if len(ap) > 1 else 0.0
+        sd50 = ap50.std(ddof=1) if len(ap50) > 1 else 0.0
+        lines.append(f"| ({arm}) {ARMS[arm]} | {ap.mean():.4f} ± {sd:.4f} | {ap50.mean():.4f} ± {sd50:.4f} | "
+                     f"{', '.join(f'{v:.3f}' for v in ap)} | {rs[0]['train_images']} |")
+    return "\n".join(lines)
+
+
+def per_category(results: dict, arms: list[str], seeds: list[int]) -> str:
+    cats = sorted({c for r in results.values() for c in r["segm"].get("per_category", {})})
+    lines = ["| arm | " + " | ".join(cats) + " |", "|---|" + "---|" * len(cats)]
+    for arm in arms:
+        rs = [results[f"{arm}_{s}"] for s in seeds if f"{arm}_{s}" in results]
+        if rs:
+            lines.append(f"| ({arm}) | " + " | ".join(
+                f"{np.mean([r['segm']['per_category'].get(c, 0.0) for r in rs]):.3f}" for c in cats) + " |")
+    return "\n".join(lines)
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--real", type=Path, required=True, help="dataset dir with train/ and val/")
-    p.add_argument("--synthetic", type=Path, help="synthetic train split (real category names)")
-    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    p.add_argument("--iters", type=int, default=1000)
-    p.add_argument("--size", type=int, default=128)
-    p.add_argument("--fractions", type=float, nargs="*", default=[0.02, 0.05, 0.1, 0.25, 1.0],
-                   help="learning-curve points; none (a bare --fractions) skips the curve")
-    p.add_argument("--few", type=float, default=0.1, help="fraction of real train images for arms (e), (f)")
-    p.add_argument("--curve-only", action="store_true")
+    p.add_argument("--scene", type=Path, required=True, help="the recipe for this dataset (its categories)")
+    p.add_argument("--backgrounds", type=Path, help="defect-free photographs for hybrid images (optional)")
+    p.add_argument("--work", type=Path, required=True, help="where generated splits and results are kept")
+    p.add_argument("--arms", nargs="+", default=list(ARMS), choices=list(ARMS))
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    p.add_argument("--few", type=int, default=10, help="real train images of the few-real arms")
+    p.add_argument("--bank", type=int, default=100, help="plain synthetic frames rendered once for arm (b)")
+    p.add_argument("--iters", type=int, default=1500)
+    p.add_argument("--jobs", type=int, default=2, help="trainings (and render workers) at a time")
     a = p.parse_args()
-    real_train, val = a.real / "train", a.real / "val"
-    n_real = image_count(real_train)
-    t_start = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
-        if a.fractions:
-            print(f"learning curve, real only ({a.iters} iters, size {a.size}, seed {a.seeds[0]}):")
-        for f in a.fractions:
-            n = max(1, round(f * n_real))
-            sub = subset_split(real_train, tmp / f"curve_{n}", n, seed=a.seeds[0])
-            r = run([sub], val, tmp / f"ev_curve_{n}", a.seeds[0], a)
-            print(f"  {n:5d} real images ({f:5.0%}): segm AP {r['segm']['AP']:.4f}  AP50 {r['segm']['AP50']:.4f}"
-                  f"  ({r['total_s']:.0f} s)", flush=True)
-        if a.curve_only or a.synthetic is None:
-            return
-        n_few = max(1, round(a.few * n_real))
-        n_syn = image_count(a.synthetic)
-        arms = {}
-        for seed in a.seeds:
-            few = subset_split(real_train, tmp / f"few_{seed}", n_few, seed=seed)
-            cp = tmp / f"cp_{seed}"
-            copy_paste(real_train, cp, min(n_syn, 5 * n_real), seed=seed)
-            syn_full = subset_split(a.synthetic, tmp / f"syn_{seed}", min(n_syn, 5 * n_real), seed=seed)
-            syn_few = subset_split(a.synthetic, tmp / f"synfew_{seed}", min(n_syn, 5 * n_few), seed=seed)
-            plan = {
-                "(a) real only": [real_train],
-                "(b) synthetic only": [syn_full],
-                "(c) real + synthetic": [real_train, syn_full],
-                "(d) real + copy-paste": [real_train, cp],
-                f"(e) {n_few} real + synthetic": [few, syn_few],
-                f"(f) {n_few} real alone": [few],
-            }
-            for name, train in plan.items():
-                r = run(train, val, tmp / f"ev_{seed}_{len(arms)}_{name[:3]}", seed, a)
-                arms.setdefault(name, []).append(r)
-                print(f"  seed {seed} {name:28s} segm AP {r['segm']['AP']:.4f} AP50 {r['segm']['AP50']:.4f}",
-                      flush=True)
-        print(f"\n| arm | segm AP (mean ± std, {len(a.seeds)} seeds) | segm AP50 | train s |")
-        print("|---|---|---|---|")
-        for name, rs in arms.items():
-            ap, ap_sd = mean_std([r["segm"]["AP"] for r in rs])
-            ap50, ap50_sd = mean_std([r["segm"]["AP50"] for r in rs])
-            secs, _ = mean_std([r["train_s"] for r in rs])
-            print(f"| {name} | {ap:.4f} ± {ap_sd:.4f} | {ap50:.4f} ± {ap50_sd:.4f} | {secs:.0f} |")
-    print(f"\ntotal {time.perf_counter() - t_start:.0f} s")
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    t0 = time.perf_counter()
+    results = Bench(a).run()
+    print(f"\n{a.real.name}, U-Net proxy, {a.iters} iterations, seeds {a.seeds}\n")
+    print(table(results, a.arms, a.seeds))
+    print("\nsegm AP per category (mean over seeds):\n")
+    print(per_category(results, a.arms, a.seeds))
+    print(f"\ntotal {time.perf_counter() - t0:.0f} s")
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ from render.sensor import apply_noise, apply_optics
 from render.spec import Sensor
 
 MAX_STEP = 3.0  # no key changes by more than this factor in one iteration
+BLUR_GRID = np.arange(0.0, 4.01, 0.25)  # px, sensor blur sigmas tried
 
 
 @dataclass
@@ -150,11 +151,14 @@ def fit_look(clean: list[np.ndarray], real: SplitStats, grey: bool) -> dict:
     def noise_of(sigma, read):
         return float(np.median([noise_sigma(g) for g in camera(sigma, read)]))
 
+    # noise lowers the blur metric and, on a very soft image, makes it fall with more blur: the
+    # blur is picked from a grid (the metric is not monotonic), the noise by bisection (it is)
+    target_blur = float(np.median(real.values("blur")))
     sigma, noise = 0.0, 0.0
-    for _ in range(2):
-        sigma = _bisect(partial(blur_of, read=noise), float(np.median(real.values("blur"))), 0.0, 4.0, steps=8)
+    for _ in range(3):
+        sigma = min(BLUR_GRID, key=lambda b: abs(blur_of(b, noise) - target_blur))
         noise = _bisect(partial(noise_of, sigma), float(np.median(real.values("noise"))), 0.0, 30.0, steps=8)
-    return {"exposure": ev, "blur": sigma, "noise": noise}
+    return {"exposure": float(ev), "blur": float(sigma), "noise": float(noise)}
 
 
 # ---- the loop ---------------------------------------------------------------------------------

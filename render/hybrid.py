@@ -324,6 +324,9 @@ def composite(image: np.ndarray, placements: list[tuple[Placement, np.ndarray, n
         ratio = ratio[..., ::-1]  # BGR like the image
         if grey:
             ratio = np.repeat(ratio.mean(-1, keepdims=True), 3, -1)
+        # only the footprint changes (feathered by a pixel): a visible change must be labelled
+        keep = cv2.GaussianBlur(cv2.dilate(footprint.astype(np.float32), np.ones((3, 3), np.uint8)), (0, 0), 0.7)
+        ratio = 1 + (ratio - 1) * keep[..., None]
         if blur > 0:
             ratio = cv2.GaussianBlur(np.ascontiguousarray(ratio), (0, 0), blur)
         x0, y0 = p.origin

@@ -28,6 +28,7 @@ class PartMesh:
     face_darken: np.ndarray  # (F,) float 0..1, material darkening (dark crack interiors, stains)
     uv: np.ndarray  # (V, 2) float, surface coordinates in mm (texture space)
     face_tint: np.ndarray | None = None  # (F, 4) linear RGB + weight of a stain's own colour; None: none
+    face_mottle: np.ndarray | None = None  # (F, 2) patchiness: amount, noise features per mm; None: none
 
     def save(self, path: Path) -> None:
         np.savez(
@@ -38,9 +39,9 @@ class PartMesh:
             face_smooth=self.face_smooth.astype(np.bool_),
             face_darken=self.face_darken.astype(np.float32),
             uv=self.uv.astype(np.float32),
-            # only where some face is tinted, so that untinted meshes stay byte for byte as before
-            **({"face_tint": self.face_tint.astype(np.float32)}
-               if self.face_tint is not None and self.face_tint[:, 3].any() else {}),
+            # only where some face has them, so that other meshes stay byte for byte as before
+            **{k: v.astype(np.float32) for k, v in (("face_tint", self.face_tint), ("face_mottle", self.face_mottle))
+               if v is not None and v[:, -2 if k == "face_mottle" else 3].any()},
         )
 
     def to_trimesh(self):
@@ -141,21 +142,23 @@ def defect_height(defects, uv: np.ndarray) -> np.ndarray:
     return height
 
 
-def label_faces(defects, centroids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(defect instance id, darken, tint RGB + weight) of faces by their (u, v) centroids; later
-    defects win."""
+def label_faces(defects, centroids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(defect instance id, darken, tint RGB + weight, mottle amount + frequency) of faces by their
+    (u, v) centroids; later defects win."""
     face_defect = np.zeros(len(centroids), dtype=np.int64)
     face_darken = np.zeros(len(centroids))
     face_tint = np.zeros((len(centroids), 4))
+    face_mottle = np.zeros((len(centroids), 2))
     for d in defects:
         lo, hi = d.shape.bbox()
         sel = np.nonzero(np.all((centroids >= lo) & (centroids <= hi), axis=1))[0]
         inside = sel[d.shape.footprint(centroids[sel])]
         face_defect[inside] = d.id
-        darken, tint = d.shape.face_look(centroids[inside])
+        darken, tint, mottle = d.shape.face_look(centroids[inside])
         face_darken[inside] = darken
         face_tint[inside] = 0.0 if tint is None else tint
-    return face_defect, face_darken, face_tint
+        face_mottle[inside] = 0.0 if mottle is None else mottle
+    return face_defect, face_darken, face_tint, face_mottle
 
 
 def orient_ccw(uv: np.ndarray, faces: np.ndarray) -> np.ndarray:

@@ -6,6 +6,7 @@ DEFECT_AOV = "defect_id"  # the face attribute of the part mesh (render.meshing)
 OBJECT_AOV = "object_id"  # the object's pass index: 1 on the part, 0 elsewhere
 DARKEN_ATTRIBUTE = "darken"  # face attribute 0..1: darker, rougher material (crack interiors, stains)
 TINT_ATTRIBUTE = "tint"  # face colour attribute: a stain's own colour (RGB) and its weight (alpha)
+MOTTLE_ATTRIBUTE = "mottle"  # face 2D vector attribute: patchiness amount, noise features per mm
 
 
 def _link(tree, a, b):
@@ -61,13 +62,11 @@ def build_metal_material() -> bpy.types.Material:
     _link(t, grain.outputs["Fac"], rough.inputs["Value"])
 
     # defect darkening: base colour x (1 - darken), roughness + 0.5 darken
-    darken = n.new("ShaderNodeAttribute")
-    darken.attribute_type = "GEOMETRY"
-    darken.attribute_name = DARKEN_ATTRIBUTE
+    darken, stain_color, stain_weight = _defect_look(t, mapping)
     keep = n.new("ShaderNodeMath")
     keep.operation = "SUBTRACT"
     keep.inputs[0].default_value = 1.0
-    _link(t, darken.outputs["Fac"], keep.inputs[1])
+    _link(t, darken, keep.inputs[1])
     # machining streaks also vary the albedo: x (1 + streak * (noise - 0.5))
     streak = n.new("ShaderNodeMapRange")
     streak.name = "streaks"
@@ -81,29 +80,22 @@ def build_metal_material() -> bpy.types.Material:
     tint.operation = "SCALE"
     _link(t, shade.outputs["Value"], tint.inputs["Scale"])
     # a stain's own colour over the surface's (rust, paint), by its weight; no longer metal there
-    stain = n.new("ShaderNodeAttribute")
-    stain.attribute_type = "GEOMETRY"
-    stain.attribute_name = TINT_ATTRIBUTE
     mix = n.new("ShaderNodeMix")
     mix.data_type = "RGBA"
-    _link(t, stain.outputs["Alpha"], mix.inputs["Factor"])
+    _link(t, stain_weight, mix.inputs["Factor"])
     _link(t, tint.outputs["Vector"], mix.inputs[6])  # A (colour)
-    _link(t, stain.outputs["Color"], mix.inputs[7])  # B (colour)
+    _link(t, stain_color, mix.inputs[7])  # B (colour)
     _link(t, mix.outputs[2], bsdf.inputs["Base Color"])
     metal = n.new("ShaderNodeMath")
     metal.name = "metallic"
     metal.operation = "MULTIPLY"
-    not_stained = n.new("ShaderNodeMath")
-    not_stained.operation = "SUBTRACT"
-    not_stained.inputs[0].default_value = 1.0
-    _link(t, stain.outputs["Alpha"], not_stained.inputs[1])
-    _link(t, not_stained.outputs["Value"], metal.inputs[1])
+    _link(t, _math(t, "SUBTRACT", 1.0, stain_weight), metal.inputs[1])
     _link(t, metal.outputs["Value"], bsdf.inputs["Metallic"])
     rough_up = n.new("ShaderNodeMath")
     rough_up.operation = "MULTIPLY_ADD"
     rough_up.inputs[1].default_value = 0.5
     rough_up.use_clamp = True
-    _link(t, darken.outputs["Fac"], rough_up.inputs[0])
+    _link(t, darken, rough_up.inputs[0])
     _link(t, rough.outputs["Result"], rough_up.inputs[2])
     _link(t, rough_up.outputs["Value"], bsdf.inputs["Roughness"])
 
@@ -113,6 +105,49 @@ def build_metal_material() -> bpy.types.Material:
     _link(t, tangent.outputs["Tangent"], bsdf.inputs["Tangent"])
 
     return mat
+
+
+def _math(tree, operation: str, *values, clamp: bool = False):
+    """The output of a Math node on its inputs, each a socket or a number."""
+    node = tree.nodes.new("ShaderNodeMath")
+    node.operation = operation
+    node.use_clamp = clamp
+    for socket, v in zip(node.inputs, values, strict=False):  # a Math node has 3 inputs; most use 2
+        if isinstance(v, (int, float)):
+            socket.default_value = v
+        else:
+            _link(tree, v, socket)
+    return node.outputs["Value"]
+
+
+def _defect_look(tree, mapping):
+    """(darken, stain colour, stain weight) sockets from the face attributes; where a face is
+    mottled (amount > 0), darken and weight are scaled by 1 + 4 amount (noise - 0.5), a noise of
+    the face's own frequency, so a stain is patchy within its faces. Amount 0 scales by exactly 1."""
+    n = tree.nodes
+
+    def attribute(name):
+        a = n.new("ShaderNodeAttribute")
+        a.attribute_type = "GEOMETRY"
+        a.attribute_name = name
+        return a
+
+    darken, stain, mottle = attribute(DARKEN_ATTRIBUTE), attribute(TINT_ATTRIBUTE), attribute(MOTTLE_ATTRIBUTE)
+    amount_frequency = n.new("ShaderNodeSeparateXYZ")
+    _link(tree, mottle.outputs["Vector"], amount_frequency.inputs["Vector"])
+    where = n.new("ShaderNodeVectorMath")
+    where.operation = "SCALE"
+    _link(tree, mapping.outputs["Vector"], where.inputs[0])
+    _link(tree, amount_frequency.outputs["Y"], where.inputs["Scale"])
+    noise = n.new("ShaderNodeTexNoise")
+    noise.inputs["Scale"].default_value = 1.0
+    noise.inputs["Detail"].default_value = 4.0
+    _link(tree, where.outputs["Vector"], noise.inputs["Vector"])
+    centred = _math(tree, "SUBTRACT", noise.outputs["Fac"], 0.5)
+    gain = _math(tree, "MULTIPLY", amount_frequency.outputs["X"], 4.0)
+    factor = _math(tree, "MAXIMUM", _math(tree, "MULTIPLY_ADD", centred, gain, 1.0), 0.0)
+    return (_math(tree, "MULTIPLY", darken.outputs["Fac"], factor, clamp=True), stain.outputs["Color"],
+            _math(tree, "MULTIPLY", stain.outputs["Alpha"], factor, clamp=True))
 
 
 def build_id_material() -> bpy.types.Material:

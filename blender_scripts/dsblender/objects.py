@@ -5,7 +5,7 @@ import numpy as np
 from mathutils import Matrix, Quaternion, Vector
 
 from dsblender import MM
-from dsblender.materials import DARKEN_ATTRIBUTE, DEFECT_AOV, TINT_ATTRIBUTE
+from dsblender.materials import DARKEN_ATTRIBUTE, DEFECT_AOV, MOTTLE_ATTRIBUTE, TINT_ATTRIBUTE
 
 PART_PASS_INDEX = 1  # object index of the part in the id pass; everything else is 0
 
@@ -27,9 +27,11 @@ def build_part(mesh_npz: str, obj: bpy.types.Object | None, material: bpy.types.
     ids.data.foreach_set("value", data["face_defect"].astype(np.int32))
     darken = me.attributes.new(DARKEN_ATTRIBUTE, "FLOAT", "FACE")
     darken.data.foreach_set("value", data["face_darken"].astype(np.float32))
-    tint = me.attributes.new(TINT_ATTRIBUTE, "FLOAT_COLOR", "FACE")  # zero weight where the mesh has none
-    tint_values = data["face_tint"] if "face_tint" in data else np.zeros((len(faces), 4))
-    tint.data.foreach_set("color", tint_values.astype(np.float32).ravel())
+    # a stain's own colour and patchiness: zero (none) where the mesh file has none
+    for name, key, kind, width, field in ((TINT_ATTRIBUTE, "face_tint", "FLOAT_COLOR", 4, "color"),
+                                          (MOTTLE_ATTRIBUTE, "face_mottle", "FLOAT2", 2, "vector")):
+        values = data[key] if key in data else np.zeros((len(faces), width))
+        me.attributes.new(name, kind, "FACE").data.foreach_set(field, values.astype(np.float32).ravel())
     sharp = me.attributes.new("sharp_face", "BOOLEAN", "FACE")
     sharp.data.foreach_set("value", ~data["face_smooth"].astype(bool))
     uv_layer = me.uv_layers.new(name="UVMap")

@@ -62,7 +62,8 @@ class DefectType(DefectShape, abc.ABC):
     def darkening(self) -> float:
         return getattr(self, "darken", 0.0)
 
-    def face_look(self, uv: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        """(darken per point, tint per point as RGB + weight or None) of the material on the
-        footprint; a plain defect darkens evenly and keeps the surface's colour."""
-        return np.full(len(uv), self.darkening), None
+    def face_look(self, uv: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+        """The material on the footprint, per point: darken, tint (linear RGB + weight) or None,
+        mottle (amount, features per mm of the shader's patch noise) or None. A plain defect
+        darkens evenly and keeps the surface's colour."""
+        return np.full(len(uv), self.darkening), None, None

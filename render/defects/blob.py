@@ -93,7 +93,7 @@ def sample_texture(rng, r: TexturedRecipe) -> dict:
     return out
 
 
-MOTTLE_EDGE = 0.3  # how far mottling moves the outline, as a fraction of the radius
+MOTTLE_EDGE = 0.12  # how far mottling moves the outline, as a fraction of the radius (the inside stays whole)
 
 
 class Textured:
@@ -107,12 +107,16 @@ class Textured:
         return 1 + MOTTLE_EDGE * self.mottle * self._mottle_noise(uv)
 
     def face_look(self, uv: np.ndarray):
-        noise = self._mottle_noise(uv)
-        darken = np.clip(self.darken * (1 + 1.5 * self.mottle * noise), 0, 1)
-        if not self.tint:
-            return darken, None
-        weight = np.clip(self.tint * (1 + self.mottle * noise), 0, 1)
-        return darken, np.column_stack([np.tile(self.tint_color, (len(uv), 1)), weight])
+        """Even values on the faces; the shader's noise at the patches' size makes them patchy
+        (per-face values would show the triangles)."""
+        n = len(uv)
+        tint = np.tile([*self.tint_color, self.tint], (n, 1)) if self.tint else None
+        mottle = np.tile([self.mottle, 1 / self.mottle_size()], (n, 1)) if self.mottle else None
+        return np.full(n, self.darken), tint, mottle
+
+    def mottle_size(self) -> float:
+        """mm: the wavelength of the patches."""
+        return 2 * math.pi / float(np.linalg.norm(np.asarray(self.mottle_waves)[:, :2], axis=1).mean())
 
     def bbox(self) -> tuple[np.ndarray, np.ndarray]:
         lo, hi = Blob.bbox(self)
@@ -122,8 +126,5 @@ class Textured:
         return c + (lo - c) * grow, c + (hi - c) * grow
 
     def mottle_spacing(self, spacing: float) -> float:
-        """Mesh spacing that resolves the patches (their colour and darkening live on the faces)."""
-        if not self.mottle:
-            return spacing
-        size = 2 * math.pi / float(np.linalg.norm(np.asarray(self.mottle_waves)[:, :2], axis=1).max())
-        return min(spacing, size / 4)
+        """Mesh spacing that resolves the ragged outline."""
+        return min(spacing, self.mottle_size() / 4) if self.mottle else spacing

@@ -30,6 +30,8 @@ def evaluate_predictions(gt: dict, predictions: list[dict]) -> dict:
     for iou_type in ("segm", "bbox"):
         if not predictions:
             out[iou_type] = {k: 0.0 for k in STAT_NAMES}
+            out[iou_type]["per_category"] = {coco_gt.cats[c]["name"]: 0.0
+                                              for c in sorted({a["category_id"] for a in gt["annotations"]})}
             continue
         with contextlib.redirect_stdout(io.StringIO()):
             coco_dt = coco_gt.loadRes(copy.deepcopy(predictions))
@@ -39,6 +41,18 @@ def evaluate_predictions(gt: dict, predictions: list[dict]) -> dict:
             ev.summarize()
         # COCOeval reports -1 where a metric has no ground truth (e.g. no small objects)
         out[iou_type] = {k: float(max(v, 0.0)) for k, v in zip(STAT_NAMES, ev.stats[:6], strict=True)}
+        out[iou_type]["per_category"] = _per_category_ap(ev, coco_gt)
+    return out
+
+
+def _per_category_ap(ev: COCOeval, coco_gt: COCO) -> dict[str, float]:
+    """AP (IoU .50:.95, all areas, 100 detections) of each category with ground truth."""
+    precision = ev.eval["precision"]  # (iou, recall, category, area, max detections)
+    out = {}
+    for k, cat_id in enumerate(ev.params.catIds):
+        p = precision[:, :, k, 0, -1]
+        if (p > -1).any():
+            out[coco_gt.cats[cat_id]["name"]] = float(p[p > -1].mean())
     return out
 
 

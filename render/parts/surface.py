@@ -156,12 +156,13 @@ class SurfacePart(Part):
 
         height = self.groove_height(uv) + defect_height(defects, uv)
         centroids = uv[faces].mean(axis=1)
-        face_defect, face_darken, face_tint = label_faces(defects, centroids)
+        face_defect, face_darken, face_tint, face_mottle = label_faces(defects, centroids)
         # a button hole's wall and floor are never a defect; its inside is drawn dark
         in_hole = self.in_hole(centroids, 0.5)
         face_defect[in_hole] = 0
         face_darken[in_hole] = 0.0
         face_tint[in_hole] = 0.0
+        face_mottle[in_hole] = 0.0
         face_darken[self.in_hole(centroids, 0.0)] = HOLE_DARKEN
 
         verts = self.surface_points(uv, height)
@@ -197,5 +198,6 @@ class SurfacePart(Part):
             face_smooth=np.concatenate([np.ones(len(faces), bool), np.zeros(n_body, bool)]),
             face_darken=np.concatenate([face_darken, np.zeros(n_body)]),
             face_tint=np.vstack([face_tint, np.zeros((n_body, 4))]),
+            face_mottle=np.vstack([face_mottle, np.zeros((n_body, 2))]),
             uv=np.vstack([uv_v, np.zeros((len(all_v) - len(uv_v), 2))]),
         )

@@ -194,7 +194,7 @@ class UserMesh(Part):
         inner = np.arange(len(ring), len(new_uv))
         height = defect_height(defects, new_uv[inner]) * (inner < len(pts))
         lifted, _ = c.lift(new_uv[inner], height)
-        face_defect, face_darken, face_tint = label_faces(defects, new_uv[tris].mean(axis=1))
+        face_defect, face_darken, face_tint, face_mottle = label_faces(defects, new_uv[tris].mean(axis=1))
 
         V = len(c.vertices)
         vid = np.concatenate([ring, V + np.arange(len(inner))])  # patch vertex -> vertex of the result
@@ -208,6 +208,7 @@ class UserMesh(Part):
             face_smooth=np.ones(n_old + len(tris), bool),  # sharp edges are split vertices
             face_darken=np.concatenate([np.zeros(n_old), face_darken]),
             face_tint=np.vstack([np.zeros((n_old, 4)), face_tint]),
+            face_mottle=np.vstack([np.zeros((n_old, 2)), face_mottle]),
             uv=_texture_uv(c, vertices, vid),
         )
 

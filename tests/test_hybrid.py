@@ -1,0 +1,162 @@
+"""fit and hybrid end to end with the real bpy (tiny renders), and the look of tinted stains."""
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+import yaml
+from conftest import DATA, SHARED_DATA
+
+from render.cluster import Workers
+from render.config import load_quality, load_scene
+from render.dataset.coco import CocoWriter, categories_from_names, decode_mask, encode_instance, load_split
+from render.dataset.validate import validate_split
+from render.errors import UserError
+
+pytestmark = pytest.mark.blender
+
+
+def photo_split(root, n=3, size=(160, 120), seed=0):
+    """'Photographs': a smooth lit surface with fine grain and sensor noise, one dark dent-like
+    blob and one thin scratch-like line annotated in each."""
+    rng = np.random.default_rng(seed)
+    root.mkdir(parents=True)
+    coco = CocoWriter(root, categories_from_names(["scratch", "dent"]))
+    w, h = size
+    y, x = np.mgrid[0:h, 0:w]
+    for i in range(n):
+        base = 90 + 50 * x / w + 20 * y / h + cv2.GaussianBlur(rng.normal(0, 6, (h, w)), (0, 0), 1.5)
+        img = base + rng.normal(0, 2, (h, w))
+        masks = []
+        cx, cy = int(rng.integers(20, 50)), int(rng.integers(20, h - 20))
+        dent = (x - cx) ** 2 + (y - cy) ** 2 < 36
+        line = (np.abs(y - (h // 2)) <= 1) & (x > w - 60) & (x < w - 20)
+        for cat, m in ((2, dent), (1, line)):
+            img[m] -= 50
+            masks.append((cat, m))
+        cv2.imwrite(str(root / f"p{i}.png"), np.repeat(np.clip(img, 0, 255).astype(np.uint8)[..., None], 3, -1))
+        image_id = coco.add_image(f"p{i}.png", w, h)
+        for cat, m in masks:
+            coco.add_annotation(image_id, cat, *encode_instance(m, "rle"))
+    coco.close()
+    return root
+
+
+def _quality():
+    return load_quality("preview", samples=4)
+
+
+def test_hybrid_writes_visible_exact_defects_into_the_photographs(tmp_path):
+    from render.hybrid import hybrid
+
+    real = photo_split(tmp_path / "real")
+    recipe = load_scene(DATA / "tiny_scene.yaml")
+    out = tmp_path / "hybrid" / "train"
+    r = hybrid(real, recipe, 3, out, seed=4, quality=_quality(), workers=1, log=lambda *_: None)
+    assert validate_split(out, reference=real).ok
+    assert sum(r["instances"].values()) >= 2
+    data, real_data = load_split(out), load_split(real)
+    sources = {i["file_name"]: i for i in real_data["images"]}
+    total_new = 0
+    for img in data["images"]:
+        out_px = cv2.imread(str(out / img["file_name"]), cv2.IMREAD_GRAYSCALE).astype(float)
+        src = sources[img["source"]["file_name"]]
+        base = cv2.imread(str(real / src["file_name"]), cv2.IMREAD_GRAYSCALE).astype(float)
+        anns = [a for a in data["annotations"] if a["image_id"] == img["id"]]
+        new = [decode_mask(a["segmentation"], img["height"], img["width"]) for a in anns]
+        real_masks = [decode_mask(a["segmentation"], src["height"], src["width"])
+                      for a in real_data["annotations"] if a["image_id"] == src["id"]]
+        # the photograph's own defects stay labelled, plus the new ones
+        assert len(anns) >= len(real_masks)
+        change = np.abs(out_px - base)
+        labelled = np.zeros(change.shape, bool)
+        for m in new:
+            labelled |= m
+        changed_new = [m for m in new if not any((m & rm).sum() == m.sum() for rm in real_masks)]
+        total_new += len(changed_new)
+        for m in changed_new:
+            assert change[m].mean() > 3  # a labelled defect is visible
+        # what changed, changed where the labels are (noise added back in darkened spots aside)
+        if change.sum():
+            assert change[labelled].sum() / change.sum() > 0.6
+    assert total_new >= 2
+
+
+def test_hybrid_is_deterministic_and_refuses_bad_input(tmp_path):
+    from render.hybrid import hybrid
+
+    real = photo_split(tmp_path / "real", n=2)
+    recipe = load_scene(DATA / "tiny_scene.yaml")
+    outs = []
+    for k in range(2):
+        out = tmp_path / f"h{k}" / "train"
+        hybrid(real, recipe, 2, out, seed=9, quality=_quality(), workers=1, log=lambda *_: None)
+        outs.append(out)
+    assert (outs[0] / "_annotations.coco.json").read_bytes() == (outs[1] / "_annotations.coco.json").read_bytes()
+    for name in load_split(outs[0])["images"]:
+        a = cv2.imread(str(outs[0] / name["file_name"]))
+        b = cv2.imread(str(outs[1] / name["file_name"]))
+        assert np.array_equal(a, b)
+    with pytest.raises(UserError, match="cap"):
+        hybrid(real, recipe, 11, tmp_path / "x" / "train", quality=_quality(), log=lambda *_: None)
+    other = yaml.safe_load((DATA / "tiny_scene.yaml").read_text())
+    other["categories"], other["defects"] = ["pit"], {"pit": {"category": "pit"}}
+    (tmp_path / "pit.yaml").write_text(yaml.safe_dump(other))
+    with pytest.raises(UserError, match="no defect type for the reference's categories"):
+        hybrid(real, load_scene(tmp_path / "pit.yaml"), 1, tmp_path / "y" / "train", log=lambda *_: None)
+    assert not (tmp_path / "x").exists() and not (tmp_path / "y" / "train").exists()
+
+
+def test_hybrid_on_magnetic_tile_skipped_without_shared_data(tmp_path):
+    """Real photographs: defect-free tiles from free/, sizes and places from the real train split."""
+    from render.hybrid import hybrid
+
+    real = SHARED_DATA / "magnetic_tile" / "train"
+    if not real.exists():
+        pytest.skip(f"the shared real data is not here ({real})")
+    out = tmp_path / "mt" / "train"
+    r = hybrid(real, load_scene(DATA.parent.parent / "scenes" / "magnetic_tile.yaml"), 3, out, seed=1,
+               backgrounds=SHARED_DATA / "magnetic_tile" / "free", quality=_quality(), workers=1,
+               log=lambda *_: None)
+    assert validate_split(out, reference=real).ok and sum(r["instances"].values()) >= 1
+
+
+def test_fit_writes_a_valid_recipe_closer_to_the_reference(tmp_path):
+    from render.fit import fit_recipe, fit_report_html, write_recipe
+
+    real = photo_split(tmp_path / "real", n=4)
+    result = fit_recipe(real, DATA / "tiny_scene.yaml", tmp_path / "work", iterations=1, frames=4, samples=4,
+                        workers=1, log=lambda *_: None)
+    path = tmp_path / "fitted.yaml"
+    write_recipe(result, path, real, DATA / "tiny_scene.yaml")
+    fitted = load_scene(path)
+    assert fitted.camera.resolution == (160, 120) and fitted.camera.grayscale
+    before, after = result.distances()
+    assert after["image.brightness"] < before["image.brightness"]
+    html = fit_report_html(result, real, DATA / "tiny_scene.yaml")
+    assert html.count("<img") > 10 and "image.brightness" in html
+
+
+def test_a_tinted_mottled_stain_renders_in_its_own_colour(tmp_path):
+    from render.pipeline import render_dataset
+
+    scene = {"name": "rust", "categories": ["rust"],
+             "parts": {"plate": {"width": [30, 30], "length": [30, 30]}},
+             "defects": {"count": [1, 1], "stain": {"category": "rust", "radius": [5, 6], "darken": [0.1, 0.1],
+                                                     "tint": [1, 1], "mottle": [0.5, 0.5], "mottle_size": [2, 2]}},
+             "material": {"hue": [0.62, 0.62], "saturation": [0.9, 0.9], "value": [0.4, 0.4],
+                          "metallic": [0, 0], "roughness": [0.5, 0.5], "brushing": [0, 0], "grain": [0, 0]},
+             "camera": {"fill": [1.3, 1.3], "tilt": [0, 0]}}
+    (tmp_path / "rust.yaml").write_text(yaml.safe_dump(scene))
+    split, _ = render_dataset(load_scene(tmp_path / "rust.yaml"), load_quality("preview", resolution=(96, 96),
+                              samples=8), 1, tmp_path / "out", 0, workers=Workers(workers=1))
+    data = load_split(split)
+    img = cv2.imread(str(split / data["images"][0]["file_name"])).astype(float)
+    mask = decode_mask(data["annotations"][0]["segmentation"], 96, 96)
+    b, r = img[..., 0], img[..., 2]
+    assert (r[mask] - b[mask]).mean() > 10  # rust: red over blue inside
+    assert (b[~mask] - r[~mask]).mean() > 10  # blue paint outside
+    assert r[mask].std() > 2  # mottled, not a flat colour
+    frame = json.loads((split.parent / "frames" / "000001" / "spec.json").read_text())
+    assert frame["defects"][0]["tint"] == 1
