@@ -16,12 +16,15 @@ for that dataset, or `defectsynth compose` it with a mapping).
 """
 
 import argparse
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 from render.dataset.augment import copy_paste
 from render.dataset.subset import image_count, subset_split
+from render.errors import UserError
+from render.evaluate import require_torch
 from render.evaluate.metrics import mean_std
 from render.evaluate.runner import evaluate
 
@@ -43,6 +46,10 @@ def main() -> None:
     p.add_argument("--few", type=float, default=0.1, help="fraction of real train images for arms (e), (f)")
     p.add_argument("--curve-only", action="store_true")
     a = p.parse_args()
+    try:
+        require_torch("bench/downstream.py")
+    except UserError as e:
+        sys.exit(f"error: {e}")
     real_train, val = a.real / "train", a.real / "val"
     n_real = image_count(real_train)
     t_start = time.perf_counter()
