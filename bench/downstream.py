@@ -25,6 +25,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -224,6 +225,13 @@ def main() -> None:
     p.add_argument("--iters", type=int, default=1500)
     p.add_argument("--jobs", type=int, default=2, help="trainings (and render workers) at a time")
     a = p.parse_args()
+    from render.errors import UserError
+    from render.evaluate import require_torch
+
+    try:
+        require_torch("bench/downstream.py")
+    except UserError as e:
+        sys.exit(f"error: {e}")
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     t0 = time.perf_counter()
     results = Bench(a).run()

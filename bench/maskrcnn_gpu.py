@@ -8,12 +8,13 @@ scored by COCOeval on the real val split; prints segm/bbox AP per arm and seed.
 """
 
 import argparse
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-import torch
-
+from render.errors import UserError
+from render.evaluate import require_torch
 from render.evaluate.metrics import mean_std
 from render.evaluate.runner import evaluate
 
@@ -26,6 +27,12 @@ def main() -> None:
     p.add_argument("--size", type=int, default=1024)
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     a = p.parse_args()
+    try:
+        require_torch("bench/maskrcnn_gpu.py", vision=True)
+    except UserError as e:
+        sys.exit(f"error: {e}")
+    import torch
+
     print("device:", torch.cuda.get_device_name(0) if torch.cuda.is_available() else "CPU (smoke test only)")
     arms = {"(a) real only": [a.real / "train"], "(c) real + synthetic": [a.real / "train", a.synthetic]}
     results: dict[str, list] = {}

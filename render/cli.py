@@ -30,6 +30,11 @@ def main(verbose: bool) -> None:
 
     Renders parts with procedural defects in Blender (Cycles) and writes pixel-exact instance
     masks as a COCO split (<out>/<scene>/train/_annotations.coco.json + images).
+
+    \b
+    Examples:
+      defectsynth render --scene scenes/magnetic_tile.yaml --n 24 --out out
+      defectsynth report out/magnetic_tile/train --reference real/train --out report.html
     """
     logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format="%(levelname)s %(message)s")
 
@@ -73,13 +78,20 @@ def _resolution(value: str | None):
 @click.option("--prepare-only", is_flag=True,
               help="Write the frame specs and meshes and <out>/<scene>/frames.txt for render nodes "
                    "(blender -b ... -- --frames-file frames.txt); render nothing.")
+@click.option("--report", "report_path", type=click.Path(path_type=Path), default=None,
+              help="At the end, write the split's HTML report here (as `defectsynth report`).")
+@click.option("--report-reference", type=click.Path(path_type=Path), default=None,
+              help="The real split the report compares with (needs --report).")
 def render(scene_path, n, out, seed, quality, resolution, samples, blender, workers, threads, scheduler, device,
-           retries, shard, prepare_only):
+           retries, shard, prepare_only, report_path, report_reference):
     """Render N frames of a scene into a COCO instance segmentation split.
 
     Frames already rendered from the same spec are kept, so an interrupted run continues where
     it stopped when started again with the same arguments. Frames run on a local Dask cluster
     (or --scheduler); the dataset's bytes do not depend on how many workers rendered it.
+
+    \b
+    Example: defectsynth render --scene scenes/metal_parts.yaml --n 100 --out out --quality preview
     """
     from render.cluster import Workers
     from render.config import DEFAULT_SCENE, load_quality, load_scene
@@ -90,6 +102,7 @@ def render(scene_path, n, out, seed, quality, resolution, samples, blender, work
     if workers < 0 or threads < 0 or retries < 0:
         raise UserError("--workers, --threads and --retries must be 0 or more")
     shard_ik = parse_shard(shard)
+    _check_report_args(report_path, report_reference, whole_run=shard is None and not prepare_only)
     recipe = load_scene(scene_path or DEFAULT_SCENE)
     preset = load_quality(quality, resolution=_resolution(resolution) or recipe.camera.resolution, samples=samples)
     pool = Workers(scheduler=scheduler, workers=workers, threads=threads, retries=retries, device=device)
@@ -111,6 +124,26 @@ def render(scene_path, n, out, seed, quality, resolution, samples, blender, work
     r = report.to_dict()
     kept = sum(r["instances"].values())
     click.echo(f"wrote {split} : {n} images, {kept} instances {r['instances']}, dropped {r['dropped']}")
+    if report_path:
+        from render.dataset.report import write_report
+
+        click.echo(f"wrote {write_report(split, report_path, report_reference)}")
+
+
+def _check_report_args(report_path, reference, whole_run: bool = True) -> None:
+    """Before any work: a report needs a whole run, a writable place and a reference that is a split."""
+    from render.dataset.coco import load_split
+
+    if reference is not None and report_path is None:
+        raise UserError("--report-reference needs --report")
+    if report_path is None:
+        return
+    if not whole_run:
+        raise UserError("--report needs a whole run: --shard and --prepare-only write no split")
+    if not Path(report_path).parent.is_dir():
+        raise UserError(f"--report: directory {Path(report_path).parent} does not exist")
+    if reference is not None:
+        load_split(reference)
 
 
 @main.command()
@@ -126,6 +159,9 @@ def validate(split_dir, reference, max_factor):
     categories (id 0 unused; equal to the reference's), polygons (>= 3 points, inside the
     image), RLE sizes, non-empty masks, bbox and area against the mask, and counts images
     without annotations (MMDetection drops them from training).
+
+    \b
+    Example: defectsynth validate final/train --reference real/train
     """
     from render.dataset.validate import validate_split
 
@@ -155,6 +191,9 @@ def slice_cmd(split_dir, out, tile, overlap, min_area, min_visible, keep_empty, 
 
     Works on rendered and real splits (polygons or RLE). Tiles are named
     <image>__x<X>_y<Y>.png and record their source image and offset.
+
+    \b
+    Example: defectsynth slice out/metal_parts/train --out out/tiles/train --tile 1024 --overlap 0.2
     """
     from render.dataset.slicing import slice_split
 
@@ -183,6 +222,9 @@ def compose(reference, synthetic, out, include_real, max_factor, sample_seed, ma
     Categories are the reference's, id for id; synthetic categories are matched by name.
     Image and annotation ids are renumbered from 1. The result is validated against the
     reference before it is written.
+
+    \b
+    Example: defectsynth compose --reference real/train --synthetic out/tiles/train --out final/train --sample 0
     """
     from render.dataset.compose import compose as run
 
@@ -207,6 +249,9 @@ def augment(split_dir, method, out, n_images, seed, per_image, scale, max_factor
 
     Instances cut from the real images are scaled, rotated, flipped and blended onto other
     real images; the masks are exact and the categories are the source's.
+
+    \b
+    Example: defectsynth augment real/train --copy-paste --out cp/train --n 600 --seed 0
     """
     from render.dataset.augment import copy_paste
 
@@ -222,7 +267,11 @@ def augment(split_dir, method, out, n_images, seed, per_image, scale, max_factor
 @click.option("--side", type=click.IntRange(32, 2048), default=320, show_default=True, help="Cell size in px.")
 @click.option("--with-originals", is_flag=True, help="Show each plain image beside its overlay.")
 def preview(split_dir, out, n, cols, side, with_originals):
-    """Contact sheet of a split: images with coloured masks, boxes and category labels."""
+    """Contact sheet of a split: images with coloured masks, boxes and category labels.
+
+    \b
+    Example: defectsynth preview out/metal_parts/train --out sheet.png --n 24
+    """
     from render.dataset.coco import load_split
     from render.dataset.preview import overlay_split
 
@@ -234,18 +283,58 @@ def preview(split_dir, out, n, cols, side, with_originals):
 @click.argument("split_dir", type=click.Path(path_type=Path))
 @click.option("--json", "json_out", type=click.Path(path_type=Path), default=None, help="Also write the stats here.")
 @click.option("--plot", type=click.Path(path_type=Path), default=None, help="Also plot the distributions (PNG).")
-def stats(split_dir, json_out, plot):
-    """Images, instances per category, instance area and aspect, instances per image, image sizes."""
-    from render.dataset.stats import compute_stats, format_stats, plot_stats
+@click.option("--max-images", type=click.IntRange(1), default=None, help="Measure at most this many images (random).")
+def stats(split_dir, json_out, plot, max_images):
+    """Images, instances per category and per image, image sizes, brightness, contrast, noise and
+    blur, and each category's mask area, aspect, orientation, position, border distance and contrast.
+
+    \b
+    Example: defectsynth stats final/train --json stats.json --plot stats.png
+    """
+    from render.dataset.measure import measure_split
+    from render.dataset.stats import format_stats, plot_stats, summarize
     from render.files import write_atomic
     from render.spec import dumps
 
-    s = compute_stats(split_dir)
+    measured = measure_split(split_dir, max_images)
+    s = summarize(measured)
     click.echo(format_stats(s))
     if json_out:
-        write_atomic(json_out, dumps({k: v for k, v in s.items() if not k.startswith("_")}))
+        write_atomic(json_out, dumps(s))
     if plot:
-        plot_stats(s, plot)
+        plot_stats(measured, plot)
+
+
+@main.command()
+@click.argument("split_dir", type=click.Path(path_type=Path))
+@click.option("--reference", type=click.Path(path_type=Path), default=None,
+              help="The real split to compare with: histograms overlaid with distances, crops side by side.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("report.html"), show_default=True,
+              help="The HTML file (self-contained: images embedded).")
+@click.option("--max-images", type=click.IntRange(1), default=None,
+              help="Measure at most this many images of each split (random; default all).")
+@click.option("--seed", type=click.IntRange(0), default=0, show_default=True, help="Seed for --max-images.")
+@click.option("--sheet", type=click.Path(path_type=Path), default=None,
+              help="Also write the real vs synthetic crops as an image (JPEG or PNG; needs --reference).")
+def report(split_dir, reference, out, max_images, seed, sheet):
+    """One HTML page of a split: counts per category, instances per image, every image and mask
+    statistic as a histogram, and a contact sheet per category. With --reference, every
+    histogram real vs synthetic with its distance, and crops of each category side by side.
+
+    \b
+    Example: defectsynth report out/magnetic_tile/train --reference real/train --out report.html
+    """
+    import cv2
+
+    from render.dataset.report import crops_sheet, write_report
+
+    _check_report_args(out, reference)
+    if sheet is not None and reference is None:
+        raise UserError("--sheet needs --reference")
+    click.echo(f"wrote {write_report(split_dir, out, reference, max_images, seed)}")
+    if sheet is not None:
+        cv2.imwrite(str(sheet), crops_sheet(reference, split_dir), [cv2.IMWRITE_JPEG_QUALITY, 85])
+        click.echo(f"wrote {sheet}")
 
 
 @main.command()
@@ -340,7 +429,10 @@ def evaluate(train_splits, val_split, out, model, seed, iters, size, weights):
     """Train a detector on the train splits and score it on real val images (COCOeval segm + bbox).
 
     Writes metrics.json (AP, AP50, AP75, AP small/medium/large for segm and bbox) and a few
-    prediction overlays. Needs PyTorch: pip install -e '.[eval]'.
+    prediction overlays. Needs PyTorch, which `make render` does not install: make eval-deps.
+
+    \b
+    Example: defectsynth evaluate --train out/magnetic_tile/train --val real/val --out eval/ --iters 600
     """
     from render.evaluate.runner import evaluate as run
 

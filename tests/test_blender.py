@@ -154,9 +154,10 @@ def test_cli_render_end_to_end_and_determinism(tmp_path):
 
     assert_round_trip(split, tmp_path / "slices", tile=40)
 
-    # running again renders nothing and gives the same dataset
+    # running again renders nothing and gives the same dataset (and, asked, its report)
     before = text(a, "train/_annotations.coco.json")
-    run_render(tmp_path / "a", 5)
+    run_render(tmp_path / "a", 5, "--report", str(tmp_path / "report.html"), "--report-reference", str(split))
+    assert "Distance to the real split" in (tmp_path / "report.html").read_text()
     assert json.loads(text(a, "report.json"))["rendered"] == 0
     assert text(a, "train/_annotations.coco.json") == before
 

@@ -1,5 +1,6 @@
 """Bad input: one clear line, exit code 2, no traceback, nothing written."""
 
+import os
 import subprocess
 import sys
 
@@ -94,3 +95,18 @@ def test_a_blender_that_cannot_start_stops_the_run_with_one_message(tmp_path):
     assert res.returncode == 2 and "Traceback" not in res.stderr
     assert "error: Blender did not start: Blender exited with code 1" in res.stderr
     assert len(list((tmp_path / "tiny" / "logs").glob("*.log"))) == 1  # tried once, not once per frame
+
+
+def test_evaluate_without_torch_names_the_install_command(tmp_path):
+    """`make render` installs no PyTorch: evaluate says in one line what installs it."""
+    (tmp_path / "torch.py").write_text("raise ImportError('hidden by the test')\n")  # found before the real one
+    res = subprocess.run([sys.executable, "-m", "render.cli", "evaluate", "--train", str(tmp_path), "--val",
+                          str(tmp_path / "val"), "--out", str(tmp_path / "e")], capture_output=True, text=True,
+                         cwd=ROOT, env={**os.environ, "PYTHONPATH": str(tmp_path)})
+    assert_one_line_error(res, "evaluate needs torch", "make eval-deps")
+
+
+def test_every_command_shows_an_example():
+    assert "Examples:" in run_cli("--help").stdout
+    for name in ("render", "validate", "slice", "compose", "augment", "preview", "stats", "report", "fit", "evaluate"):
+        assert "Example: defectsynth " + name in run_cli(name, "--help").stdout, name

@@ -9,8 +9,9 @@ from splits import stitch_masks, subset_split, toy_split
 
 from render.dataset.coco import segmentation_to_rle
 from render.dataset.compose import compose
+from render.dataset.measure import measure_split
 from render.dataset.slicing import slice_split, tile_origins
-from render.dataset.stats import compute_stats, format_stats, plot_stats
+from render.dataset.stats import format_stats, plot_stats, summarize
 from render.dataset.validate import validate_split
 from render.errors import UserError
 
@@ -116,12 +117,15 @@ def test_validate_reference_catches_category_and_cap_problems(tmp_path):
 
 def test_stats_and_plot(tmp_path):
     split = toy_split(tmp_path / "s", ["a", "b"], 5)
-    s = compute_stats(split)
+    measured = measure_split(split)
+    s = summarize(measured)
     data = json.loads((split / "_annotations.coco.json").read_text())
     assert s["images"] == 5 and s["instances"] == len(data["annotations"])
     assert sum(s["instances_per_category"].values()) == s["instances"]
+    areas = sorted(a["area"] for a in data["annotations"])  # measured from the masks, as the file says
+    assert sorted(measured.values("area")) == areas and s["image"]["noise"]["p50"] > 0
     assert "instances per category" in format_stats(s)
-    assert plot_stats(s, tmp_path / "p.png").stat().st_size > 1000
+    assert plot_stats(measured, tmp_path / "p.png").stat().st_size > 1000
 
 
 @needs_real

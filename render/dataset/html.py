@@ -40,7 +40,8 @@ def figure_tag(fig, alt: str) -> str:
     return f'<img alt="{esc(alt)}" src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">'
 
 
-def _pyplot():
+def pyplot():
+    """matplotlib's pyplot on the Agg backend (no display); imported only where a plot is drawn."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -49,10 +50,8 @@ def _pyplot():
     return plt
 
 
-def histograms(name: str, series: dict[str, np.ndarray], distances: dict[str, float], title: str) -> str:
-    """One small figure: the series' histograms on shared bins, normalised, with distances in the legend."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(3.6, 2.5))
+def draw_histogram(ax, name: str, series: dict[str, np.ndarray], distances: dict[str, float], title: str) -> None:
+    """The series' histograms on shared bins, normalised, with their distances in the legend."""
     values = {k: np.asarray(v, float) for k, v in series.items() if len(v)}
     log = name in LOG_STATS
     if values:
@@ -68,13 +67,55 @@ def histograms(name: str, series: dict[str, np.ndarray], distances: dict[str, fl
     ax.set_title(title, fontsize=9)
     ax.set_xlabel(("log10 " if log else "") + UNITS.get(name, ""), fontsize=8)
     ax.tick_params(labelsize=7)
+
+
+def histograms(name: str, series: dict[str, np.ndarray], distances: dict[str, float], title: str) -> str:
+    """One small figure of draw_histogram, as HTML; the distances also as text below it."""
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(3.6, 2.5))
+    draw_histogram(ax, name, series, distances, title)
+    fig.tight_layout()
+    caption = ", ".join(f"{k}: W={d:.3g}" for k, d in distances.items() if np.isfinite(d))
+    return f"<figure>{figure_tag(fig, title)}<figcaption>{esc(caption)}</figcaption></figure>"
+
+
+def positions(splits: dict[str, SplitStats], category: str) -> str:
+    """Where a category's instances sit: centroids in the unit image (y down), one colour per split."""
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(2.5, 2.5))
+    for k, s in splits.items():
+        if category in s.instances:
+            ax.scatter(s.values("x", category), s.values("y", category), s=6, alpha=0.6, color=COLORS.get(k), label=k)
+    ax.set(xlim=(0, 1), ylim=(1, 0), aspect="equal")
+    ax.set_title(f"{category}: position", fontsize=9)
+    ax.tick_params(labelsize=7)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=6)
+    fig.tight_layout()
+    return f"<figure>{figure_tag(fig, category + ': position')}</figure>"
+
+
+def bar_chart(counts: dict[str, dict[str, float]], title: str, ylabel: str) -> str:
+    """Grouped bars: one group per category, one bar per series (e.g. real, synthetic)."""
+    plt = pyplot()
+    cats = list(dict.fromkeys(c for v in counts.values() for c in v))
+    fig, ax = plt.subplots(figsize=(max(3.6, 0.9 * len(cats) + 1.5), 2.6))
+    width = 0.8 / max(len(counts), 1)
+    for i, (k, v) in enumerate(counts.items()):
+        ax.bar(np.arange(len(cats)) + i * width, [v.get(c, 0) for c in cats], width, color=COLORS.get(k), label=k)
+    ax.set_xticks(np.arange(len(cats)) + width * (len(counts) - 1) / 2, cats, fontsize=7, rotation=20)
+    ax.set_title(title, fontsize=9)
+    ax.set_ylabel(ylabel, fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.legend(fontsize=6)
     fig.tight_layout()
     return f"<figure>{figure_tag(fig, title)}</figure>"
 
 
 def stat_figures(splits: dict[str, SplitStats], reference: str | None = None) -> str:
     """Every statistic of the splits overlaid: image statistics, instances per image, and each
-    instance statistic per category; with a reference, each series' distance to it."""
+    instance statistic per category (every category of any split); with a reference, each
+    series' distance to it."""
     from render.dataset.measure import IMAGE_STATS, INSTANCE_STATS, distance
 
     def block(name, category=None):
@@ -85,13 +126,12 @@ def stat_figures(splits: dict[str, SplitStats], reference: str | None = None) ->
             d = {k: distance(series[reference], v, name) for k, v in series.items() if k != reference}
         return histograms(name, series, d, f"{category + ': ' if category else ''}{name}")
 
-    first = next(iter(splits.values()))
     parts = ['<h2>Images</h2><div class="grid">']
     parts += [block(k) for k in (*IMAGE_STATS, "instances_per_image")]
     parts.append("</div>")
-    for c in first.categories:
+    for c in dict.fromkeys(c for s in splits.values() for c in s.categories):
         parts.append(f'<h2>Instances: {esc(c)}</h2><div class="grid">')
-        parts += [block(k, c) for k in INSTANCE_STATS]
+        parts += [block(k, c) for k in INSTANCE_STATS] + [positions(splits, c)]
         parts.append("</div>")
     return "\n".join(parts)
 

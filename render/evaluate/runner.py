@@ -10,22 +10,11 @@ from render.dataset.coco import encode_instance, load_split
 from render.dataset.measure import is_grey
 from render.dataset.preview import draw_overlay
 from render.errors import UserError
+from render.evaluate import require_torch
 from render.evaluate.data import load_samples
 from render.evaluate.metrics import evaluate_predictions
 from render.files import write_atomic
 from render.spec import dumps
-
-
-def _require_torch(model: str) -> None:
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        raise UserError("evaluate needs PyTorch: pip install -e '.[eval]' (see README)") from None
-    if model == "maskrcnn":
-        try:
-            import torchvision  # noqa: F401
-        except ImportError:
-            raise UserError("--model maskrcnn needs torchvision: pip install -e '.[eval]' (see README)") from None
 
 
 def evaluate(train_splits: list[Path], val_split: Path, out: Path, model: str = "unet", seed: int = 0,
@@ -36,7 +25,7 @@ def evaluate(train_splits: list[Path], val_split: Path, out: Path, model: str = 
     Images keep their native resolution up to `max_side` (the kit's own resize is 1024), so
     defects of a few pixels stay a few pixels. Grey datasets train on one channel.
     """
-    _require_torch(model)
+    require_torch("evaluate" if model == "unet" else "evaluate --model maskrcnn", vision=model == "maskrcnn")
     import torch
 
     torch.set_num_threads(max(1, torch.get_num_threads()))
