@@ -2,12 +2,13 @@
 
 Arms, each trained with 5 seeds and scored on the real val split (segm AP by COCOeval):
   (a) few real                  the `--few` (10) real train images drawn by the seed
-  (b) few real + plain          + 5x as many images rendered from the recipe as it is
-  (c) few real + fitted         + 5x rendered from the recipe fitted to those few images
-  (d) few real + hybrid         + 5x hybrid images made from those few images (and --backgrounds)
-  (e) few real + copy-paste     + 5x copy-paste images of those few images
+  (b) few real + plain          + 4x as many images rendered from the recipe as it is (the cap:
+                                  5x the real images in all)
+  (c) few real + fitted         + 4x rendered from the recipe fitted to those few images
+  (d) few real + hybrid         + 4x hybrid images made from those few images (and --backgrounds)
+  (e) few real + copy-paste     + 4x copy-paste images of those few images
   (f) all real
-  (g) all real + hybrid         + hybrid images at the cap (5x all real), made from all real
+  (g) all real + hybrid         + hybrid images up to the cap (4x all real), made from all real
   (h) hybrid only               the images of (g) without the real ones
 Nothing is tuned on val: the recipe is fitted to, and hybrid images made from, the train images
 an arm has. Every generated split is kept in --work and reused, and every finished training is
@@ -27,7 +28,7 @@ import multiprocessing
 import os
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import numpy as np
@@ -77,9 +78,10 @@ class Bench:
         return d
 
     def n_extra(self, reference: Path) -> int:
+        """Generated images that bring a split of real images to the cap: 5x the real ones in all."""
         from render.dataset.subset import image_count
 
-        return 5 * image_count(reference)
+        return 4 * image_count(reference)
 
     def rendered(self, scene: Path, n: int, name: str, seed: int) -> Path:
         from render.cluster import Workers
@@ -104,7 +106,7 @@ class Bench:
         if not path.exists():
             self.log(f"fit {self.a.scene} to {reference}")
             with tempfile.TemporaryDirectory(dir=self.work) as tmp:
-                r = fit_recipe(reference, Path(self.a.scene).resolve(), Path(tmp), iterations=2, frames=16,
+                r = fit_recipe(reference, Path(self.a.scene).resolve(), Path(tmp), iterations=2, frames=12,
                                seed=seed, workers=self.a.jobs, log=self.log)
                 write_recipe(r, path, reference, Path(self.a.scene))
         return path
@@ -164,21 +166,21 @@ class Bench:
 
     # ---- training ----------------------------------------------------------------------------
     def run(self) -> dict:
+        """Each training starts as soon as its data is ready, while the next arm's data is made."""
         results = self.work / "results"
         results.mkdir(exist_ok=True)
-        jobs, keys = [], []
-        for arm in self.a.arms:
-            for seed in self.a.seeds:
-                path = results / f"{arm}_{seed}.json"
-                if path.exists():
-                    continue
-                train = self.plan(arm, seed)
-                jobs.append(([str(t) for t in train], str(self.val), str(self.work / "eval" / f"{arm}_{seed}"), seed,
-                             self.a.iters))
-                keys.append(path)
-        self.log(f"{len(jobs)} trainings to run, {self.a.jobs} at a time")
+        todo = [(arm, seed) for arm in self.a.arms for seed in self.a.seeds
+                if not (results / f"{arm}_{seed}.json").exists()]
+        self.log(f"{len(todo)} trainings to run, {self.a.jobs} at a time")
         with ProcessPoolExecutor(self.a.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-            for path, r in zip(keys, pool.map(_train, jobs), strict=True):
+            running = {}
+            for arm, seed in todo:
+                train = self.plan(arm, seed)
+                job = ([str(t) for t in train], str(self.val), str(self.work / "eval" / f"{arm}_{seed}"), seed,
+                       self.a.iters)
+                running[pool.submit(_train, job)] = results / f"{arm}_{seed}.json"
+            for future in as_completed(running):
+                path, r = running[future], future.result()
                 path.write_text(json.dumps(r, indent=1))
                 self.log(f"{path.stem}: segm AP {r['segm']['AP']:.4f}")
         return {p.stem: json.loads(p.read_text()) for p in results.glob("*.json")}

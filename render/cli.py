@@ -420,9 +420,10 @@ def hybrid(reference, scene_path, n, out, backgrounds, seed, samples, workers):
 @click.option("--model", type=click.Choice(["unet", "maskrcnn"]), default="unet", show_default=True,
               help="unet: the fast CPU proxy; maskrcnn: torchvision Mask R-CNN R50-FPN trained like the kit (GPU).")
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--iters", type=click.IntRange(1), default=600, show_default=True, help="Training iterations.")
-@click.option("--size", type=click.IntRange(16), default=256, show_default=True,
-              help="unet: crop side; maskrcnn: resize long side (the kit uses 1024).")
+@click.option("--iters", type=click.IntRange(1), default=None,
+              help="Training iterations [default: unet 1500; maskrcnn 12000, as the kit trains].")
+@click.option("--size", type=click.IntRange(16), default=None,
+              help="unet: crop side [default 128]; maskrcnn: resize long side [default 1024, as the kit].")
 @click.option("--weights", type=click.Path(exists=True, dir_okay=False), default=None,
               help="A local weights file (state dict) to start from.")
 def evaluate(train_splits, val_split, out, model, seed, iters, size, weights):
@@ -432,10 +433,12 @@ def evaluate(train_splits, val_split, out, model, seed, iters, size, weights):
     prediction overlays. Needs PyTorch, which `make render` does not install: make eval-deps.
 
     \b
-    Example: defectsynth evaluate --train out/magnetic_tile/train --val real/val --out eval/ --iters 600
+    Example: defectsynth evaluate --train real/train --train hybrid/train --val real/val --out eval/
     """
     from render.evaluate.runner import evaluate as run
 
+    iters = iters or {"unet": 1500, "maskrcnn": 12000}[model]
+    size = size or {"unet": 128, "maskrcnn": 1024}[model]
     r = run(list(train_splits), val_split, out, model, seed, iters, size, weights,
             log=lambda msg: click.echo(msg, err=True))
     click.echo(f"{model}: segm AP {r['segm']['AP']:.4f} AP50 {r['segm']['AP50']:.4f} | "

@@ -239,16 +239,17 @@ def fit_recipe(reference: Path, scene: Path, work_dir: Path, iterations: int = 3
         raise UserError(f"{scene}: no defect type renders the reference's categories {without}; give each a type")
 
     def render(recipe: SceneRecipe, name: str) -> Path:
-        split = _render(recipe, frames, seed, work_dir / name, quality, samples, workers)
-        return split
+        return _render(recipe, frames, seed, work_dir / name, quality, samples, workers)
 
-    log(f"fit: rendering {frames} frames of the base recipe")
-    before_split = render(base, "before")
-    before = measure_split(before_split, progress=False)
     fitted = copy.deepcopy(data)
     camera = _section(fitted, "camera")
     w, h = (int(8 * round(np.median(real.values(k)) / 8)) for k in ("width", "height"))
     camera["resolution"] = [max(w, 8), max(h, 8)]
+    # "before" is the base recipe at the real images' size, so that pixel sizes compare
+    log(f"fit: rendering {frames} frames of the base recipe at {w}x{h}")
+    before_split = render(_validate({**data, "camera": {**(data.get("camera") or {}), "resolution": [w, h]}},
+                                    scene, scene.resolve().parent), "before")
+    before = measure_split(before_split, progress=False)
     camera["grayscale"] = real.is_grey()
     fitted["categories"] = list(real.categories)
     changes = [f"camera.resolution -> {camera['resolution']} (median real image size), "
@@ -262,7 +263,7 @@ def fit_recipe(reference: Path, scene: Path, work_dir: Path, iterations: int = 3
         step = adjust_look(fitted, recipe, look)
         step += adjust_defects(fitted, recipe, real, measure_split(split, progress=False))
         changes += [f"[{it}] {c}" for c in step]
-        shutil.rmtree(split.parent)
+        shutil.rmtree(work_dir / f"iteration{it}")
     final = _validate(fitted, scene, scene.resolve().parent)
     log(f"fit: rendering {frames} frames of the fitted recipe")
     after_split = render(final, "after")
