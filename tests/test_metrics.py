@@ -43,3 +43,21 @@ def test_random_masks_score_about_zero(tmp_path):
 
 def test_no_predictions_score_zero(tmp_path):
     assert evaluate_predictions(gt_of(tmp_path), [])["segm"]["AP"] == 0.0
+
+
+def test_per_category_ap_and_matches_count_hits_misses_and_false_alarms(tmp_path):
+    gt = gt_of(tmp_path)
+    anns = gt["annotations"]
+    cracks = [a for a in anns if a["category_id"] == 1]
+    fray = [a for a in anns if a["category_id"] == 2]
+    # every crack found; one fray found, the others missed; one fray invented on an empty spot
+    preds = [as_prediction(a, 100, 120) for a in cracks] + [as_prediction(fray[0], 100, 120)]
+    empty = np.zeros((100, 120), bool)
+    empty[0:3, 0:3] = True
+    rle = mask_util.encode(np.asfortranarray(empty.astype(np.uint8)))
+    rle["counts"] = rle["counts"].decode()
+    preds.append({"image_id": fray[0]["image_id"], "category_id": 2, "segmentation": rle, "score": 0.9})
+    m = evaluate_predictions(gt, preds)["segm"]
+    assert m["per_category"]["crack"] > 0.99 and m["per_category"]["fray"] < 0.99
+    assert m["matches"]["crack"] == {"tp": len(cracks), "fp": 0, "fn": 0}
+    assert m["matches"]["fray"] == {"tp": 1, "fp": 1, "fn": len(fray) - 1}

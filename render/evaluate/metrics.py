@@ -42,6 +42,27 @@ def evaluate_predictions(gt: dict, predictions: list[dict]) -> dict:
         # COCOeval reports -1 where a metric has no ground truth (e.g. no small objects)
         out[iou_type] = {k: float(max(v, 0.0)) for k, v in zip(STAT_NAMES, ev.stats[:6], strict=True)}
         out[iou_type]["per_category"] = _per_category_ap(ev, coco_gt)
+        out[iou_type]["matches"] = _matches(ev, coco_gt)
+    return out
+
+
+def _matches(ev: COCOeval, coco_gt: COCO, score: float = 0.5) -> dict[str, dict[str, int]]:
+    """Per category, at IoU 0.5 over all areas: detections scored >= `score` that match a ground
+    truth instance (tp) or none (fp), and ground truth instances no such detection matches (fn)."""
+    out = {}
+    area_all = ev.params.areaRng[0]
+    for e in ev.evalImgs:
+        if e is None or e["aRng"] != area_all:
+            continue
+        name = coco_gt.cats[e["category_id"]]["name"]
+        c = out.setdefault(name, {"tp": 0, "fp": 0, "fn": 0})
+        keep = np.asarray(e["dtScores"]) >= score
+        matched = np.asarray(e["dtMatches"][0]) > 0 if len(e["dtMatches"]) else np.zeros(0, bool)
+        ignored = np.asarray(e["dtIgnore"][0], bool) if len(e["dtIgnore"]) else np.zeros(0, bool)
+        c["tp"] += int((keep & matched & ~ignored).sum())
+        c["fp"] += int((keep & ~matched & ~ignored).sum())
+        gt_found = set(np.asarray(e["dtMatches"][0])[keep & matched].astype(int).tolist()) if len(keep) else set()
+        c["fn"] += sum(1 for g, ig in zip(e["gtIds"], e["gtIgnore"], strict=True) if not ig and g not in gt_found)
     return out
 
 

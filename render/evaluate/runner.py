@@ -85,5 +85,6 @@ def evaluate(train_splits: list[Path], val_split: Path, out: Path, model: str = 
               "train_images": len(train), "val_images": len(val), "predictions": len(preds),
               "train_s": train_s, "total_s": time.perf_counter() - t0, **metrics}
     write_atomic(out / "metrics.json", dumps(result))
+    write_atomic(out / "predictions.json", dumps(preds))  # COCO results format, for a closer look
     return result
 
