@@ -26,6 +26,7 @@ import numpy as np
 import yaml
 from pydantic import ValidationError
 
+from render.colour import linear_to_srgb, srgb_to_linear
 from render.config import SceneRecipe, _explain, _read_yaml, load_quality
 from render.dataset.measure import SplitStats, compare, measure_split
 from render.defects.registry import DEFECT_TYPES
@@ -93,15 +94,6 @@ def _section(data: dict, name: str) -> dict:
 
 
 # ---- image look: exposure, blur, noise searched on the clean renders ----------------------------
-def _srgb_to_linear(x: np.ndarray) -> np.ndarray:
-    return np.where(x <= 0.04045, x / 12.92, ((x + 0.055) / 1.055) ** 2.4)
-
-
-def _linear_to_srgb(x: np.ndarray) -> np.ndarray:
-    x = np.clip(x, 0, 1)
-    return np.where(x <= 0.0031308, x * 12.92, 1.055 * x ** (1 / 2.4) - 0.055)
-
-
 def _clean_renders(root: Path, grey: bool, limit: int = 24) -> list[np.ndarray]:
     out = []
     for d in sorted((root / "frames").iterdir())[:limit]:
@@ -128,10 +120,10 @@ def fit_look(clean: list[np.ndarray], real: SplitStats, grey: bool) -> dict:
     renders' median brightness, blur metric and noise to the real split's."""
     from render.dataset.measure import blur_metric, noise_sigma
 
-    lin = [_srgb_to_linear(c.astype(np.float64) / 255) for c in clean]
+    lin = [srgb_to_linear(c.astype(np.float64) / 255) for c in clean]
 
     def exposed(ev):
-        return [np.rint(_linear_to_srgb(x * 2.0 ** ev) * 255).astype(np.uint8) for x in lin]
+        return [np.rint(linear_to_srgb(x * 2.0 ** ev) * 255).astype(np.uint8) for x in lin]
 
     def brightness(ev):
         return float(np.median([cv2.cvtColor(i, cv2.COLOR_BGR2GRAY).mean() for i in exposed(ev)]))

@@ -18,7 +18,9 @@ the part's edge there), the number of defects per image from the real counts. Th
 `defectsynth fit`), and noise is added back where the defect darkened the real noise away.
 """
 
+import json
 import math
+import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -27,6 +29,7 @@ import numpy as np
 from tqdm import tqdm
 
 from render import seeding
+from render.colour import linear_to_srgb, srgb_to_linear
 from render.config import QualityPreset, SceneRecipe
 from render.dataset.coco import CocoWriter, annotations_by_image, decode_mask, encode_instance, load_split
 from render.dataset.measure import SplitStats, measure_split, noise_sigma
@@ -56,16 +59,6 @@ MIN_WINDOW, MAX_WINDOW = 48, 640  # px, side of a local render
 MARGIN = 8  # px kept between a new defect and any other defect
 VISIBLE = 3.0  # grey levels: a footprint pixel whose composite changed less is not labelled
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
-
-
-# ---- sRGB <-> linear --------------------------------------------------------------------------
-def srgb_to_linear(x: np.ndarray) -> np.ndarray:
-    return np.where(x <= 0.04045, x / 12.92, ((x + 0.055) / 1.055) ** 2.4)
-
-
-def linear_to_srgb(x: np.ndarray) -> np.ndarray:
-    x = np.clip(x, 0, 1)
-    return np.where(x <= 0.0031308, x * 12.92, 1.055 * x ** (1 / 2.4) - 0.055)
 
 
 # ---- what the real split says ------------------------------------------------------------------
@@ -300,8 +293,6 @@ def _read_linear(path: Path) -> np.ndarray:
 def read_local_render(work: Path, p: Placement) -> tuple[np.ndarray, np.ndarray]:
     """(ratio with / without in linear light (H, W, 3), the defect's footprint (H, W) bool), turned
     into the image's orientation."""
-    import json
-
     with_dir, without_dir = frame_dir(work, p.spec.frame_index), frame_dir(work, p.spec.frame_index + 1)
     lit, bare = _read_linear(with_dir / "rgb.png"), _read_linear(without_dir / "rgb.png")
     manifest = json.loads((with_dir / "manifest.json").read_text(encoding="utf-8"))
@@ -453,7 +444,5 @@ def hybrid(reference: Path, recipe: SceneRecipe, n: int, out: Path, seed: int = 
                 kept[cat] += 1
     coco.close()
     commit_partial(tmp, out)
-    import shutil
-
     shutil.rmtree(work, ignore_errors=True)
     return {"images": n, "instances": kept, "dropped": dropped}

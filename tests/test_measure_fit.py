@@ -76,7 +76,8 @@ def test_measure_and_compare_two_splits(tmp_path):
 
 def test_fit_look_recovers_exposure_blur_and_noise(tmp_path):
     """The 'real' split is the clean images made darker, blurred and noisy by known amounts."""
-    from render.fit import _linear_to_srgb, _srgb_to_linear, fit_look
+    from render.colour import linear_to_srgb, srgb_to_linear
+    from render.fit import fit_look
 
     rng = np.random.default_rng(2)
     clean = [cv2.resize(rng.integers(40, 220, (40, 40, 3)).astype(np.uint8), (160, 160),
@@ -85,7 +86,7 @@ def test_fit_look_recovers_exposure_blur_and_noise(tmp_path):
     root.mkdir()
     coco = CocoWriter(root, categories_from_names(["x"]))
     for i, c in enumerate(clean):
-        dark = np.rint(_linear_to_srgb(_srgb_to_linear(c / 255.0) * 0.5) * 255)  # -1 EV
+        dark = np.rint(linear_to_srgb(srgb_to_linear(c / 255.0) * 0.5) * 255)  # -1 EV
         img = cv2.GaussianBlur(dark, (0, 0), 1.5) + rng.normal(0, 4.0, dark.shape)
         img = np.repeat(cv2.cvtColor(np.clip(np.rint(img), 0, 255).astype(np.uint8), cv2.COLOR_BGR2GRAY)[..., None],
                         3, -1)

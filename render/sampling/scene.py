@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from render.colour import srgb_to_linear
 from render.config import SceneRecipe
 from render.parts.base import Part
 from render.parts.registry import PART_TYPES
@@ -77,7 +78,7 @@ def blackbody_rgb(kelvin: float) -> list[float]:
     g = 99.4708025861 * math.log(t) - 161.1195681661 if t <= 66 else 288.1221695283 * (t - 60) ** -0.0755148492
     b = 255.0 if t >= 66 else (0.0 if t <= 19 else 138.5177312231 * math.log(t - 10) - 305.0447927307)
     srgb = np.clip(np.array([r, g, b]) / 255.0, 0, 1)
-    lin = np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
+    lin = srgb_to_linear(srgb)
     return (lin / lin.max()).tolist()
 
 
