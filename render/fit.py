@@ -18,7 +18,6 @@ import copy
 import math
 import shutil
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
 import cv2
@@ -37,7 +36,6 @@ from render.sensor import apply_noise, apply_optics
 from render.spec import Sensor
 
 MAX_STEP = 3.0  # no key changes by more than this factor in one iteration
-BLUR_GRID = np.arange(0.0, 4.01, 0.25)  # px, sensor blur sigmas tried
 
 
 @dataclass
@@ -117,8 +115,9 @@ def _bisect(f, target: float, lo: float, hi: float, steps: int = 14) -> float:
 
 def fit_look(clean: list[np.ndarray], real: SplitStats, grey: bool) -> dict:
     """Exposure shift (EV), blur sigma (px) and read-noise sigma (grey levels) that bring the clean
-    renders' median brightness, blur metric and noise to the real split's."""
-    from render.dataset.measure import blur_metric, noise_sigma
+    renders' median brightness, blur and noise to the real split's. Blurs add in squares, so the
+    sensor adds sqrt(real^2 - rendered^2); exposure and noise are searched (both monotonic)."""
+    from render.dataset.measure import blur_sigma, noise_sigma
 
     lin = [srgb_to_linear(c.astype(np.float64) / 255) for c in clean]
 
@@ -130,27 +129,16 @@ def fit_look(clean: list[np.ndarray], real: SplitStats, grey: bool) -> dict:
 
     ev = _bisect(brightness, float(np.median(real.values("brightness"))), -6.0, 6.0)
     images = exposed(ev)
+    rendered = float(np.median([blur_sigma(cv2.cvtColor(i, cv2.COLOR_BGR2GRAY)) for i in images]))
+    sigma = float(np.sqrt(max(float(np.median(real.values("blur"))) ** 2 - rendered**2, 0.0)))
 
-    def camera(blur, read):
-        """The sensor applied as the pipeline applies it: optics, then noise."""
-        s = Sensor(blur=blur, vignetting=0.0, noise=read, shot_noise=0.0, jpeg_quality=100, seed=0)
-        return [cv2.cvtColor(apply_noise(apply_optics(i, s), s, grey), cv2.COLOR_BGR2GRAY) for i in images]
+    def noise_of(read):
+        s = Sensor(blur=sigma, vignetting=0.0, noise=read, shot_noise=0.0, jpeg_quality=100, seed=0)
+        return float(np.median([noise_sigma(cv2.cvtColor(apply_noise(apply_optics(i, s), s, grey),
+                                                         cv2.COLOR_BGR2GRAY)) for i in images]))
 
-    # blur and noise pull the blur metric in opposite directions: fit them in turn, twice
-    def blur_of(sigma, read):
-        return float(np.median([blur_metric(g) for g in camera(sigma, read)]))
-
-    def noise_of(sigma, read):
-        return float(np.median([noise_sigma(g) for g in camera(sigma, read)]))
-
-    # noise lowers the blur metric and, on a very soft image, makes it fall with more blur: the
-    # blur is picked from a grid (the metric is not monotonic), the noise by bisection (it is)
-    target_blur = float(np.median(real.values("blur")))
-    sigma, noise = 0.0, 0.0
-    for _ in range(3):
-        sigma = min(BLUR_GRID, key=lambda b: abs(blur_of(b, noise) - target_blur))
-        noise = _bisect(partial(noise_of, sigma), float(np.median(real.values("noise"))), 0.0, 30.0, steps=8)
-    return {"exposure": float(ev), "blur": float(sigma), "noise": float(noise)}
+    noise = _bisect(noise_of, float(np.median(real.values("noise"))), 0.0, 30.0, steps=10)
+    return {"exposure": float(ev), "blur": sigma, "noise": float(noise)}
 
 
 # ---- the loop ---------------------------------------------------------------------------------

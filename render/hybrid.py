@@ -13,9 +13,9 @@ defect where the composite visibly changed, so it is exact and never marks an in
 What the real split says sets what is drawn: the category by its frequency, the defect's area in
 pixels from that category's areas, its place from that category's positions (an edge defect,
 such as a chip, is aligned with the image border nearest to such a position, as real crops put
-the part's edge there), the number of defects per image from the real counts. The recipe's
-`sensor.blur` softens the rendered change like the real optics (fit the recipe first:
-`defectsynth fit`), and noise is added back where the defect darkened the real noise away.
+the part's edge there), the number of defects per image from the real counts, and how strongly
+it shows from the contrast of that category's real defects. The change is softened by the
+photograph's own blur, and noise of its level is added back where the defect darkened it.
 """
 
 import json
@@ -32,7 +32,7 @@ from render import seeding
 from render.colour import linear_to_srgb, srgb_to_linear
 from render.config import QualityPreset, SceneRecipe
 from render.dataset.coco import CocoWriter, annotations_by_image, decode_mask, encode_instance, load_split
-from render.dataset.measure import SplitStats, measure_split, noise_sigma
+from render.dataset.measure import SHARP_STEP, SplitStats, blur_sigma, measure_split, noise_sigma
 from render.defects.registry import DEFECT_TYPES
 from render.errors import UserError
 from render.files import begin_partial, commit_partial
@@ -118,6 +118,7 @@ class Placement:
     window: int  # px, side of the local render
     border: str | None  # image border an edge defect sits on: left, right, top, bottom
     rotation: int  # quarter turns (np.rot90) from the render to the image
+    contrast: float  # grey levels inside minus around, drawn from the category's real defects
     spec: FrameSpec  # with the defect; the one without differs only in `defects`
 
 
@@ -239,7 +240,9 @@ def plan_defect(rng, real: RealSplit, recipe: SceneRecipe, kind: str, entry, ima
                       np.clip(colour, 0.02, 0.9), azimuth_image, rotation, index, root_seed, quality)
     r = int(extent) // 2 + MARGIN
     occupied[max(0, y - r):y + r, max(0, x - r):x + r] = True
-    return Placement(entry.category, origin, window, border, rotation, spec)
+    contrasts = real.stats.values("defect_contrast", entry.category)
+    contrast = float(contrasts[int(rng.integers(len(contrasts)))])
+    return Placement(entry.category, origin, window, border, rotation, contrast, spec)
 
 
 def local_spec(rng, recipe: SceneRecipe, plate: Plate, category: str, shape, centre_uv: np.ndarray,
@@ -303,13 +306,20 @@ def read_local_render(work: Path, p: Placement) -> tuple[np.ndarray, np.ndarray]
     return np.rot90(ratio, p.rotation), np.rot90(footprint, p.rotation)
 
 
-def composite(image: np.ndarray, placements: list[tuple[Placement, np.ndarray, np.ndarray]], grey: bool,
-              blur: float, rng, min_area: int, min_contrast: float) -> tuple[np.ndarray, list, int]:
+def composite(image: np.ndarray, placements: list[tuple[Placement, np.ndarray, np.ndarray]], grey: bool, rng,
+              min_area: int, min_contrast: float) -> tuple[np.ndarray, list, int]:
     """The image with every visible defect multiplied in, their (category, mask)s, and how many
-    defects were dropped (too small or too faint once composited: left out of the image too)."""
+    defects were dropped (too small or too faint once composited: left out of the image too).
+
+    The change is softened by the photograph's own blur at its edges (beyond what a sharp render
+    has), and its strength is matched to a contrast the real defects of its category have: the
+    log of the ratio is scaled (x0.25..4) so that the mean grey change inside the defect equals
+    it. Noise of the photograph's level is added back where the defect darkened it."""
     h, w = image.shape[:2]
+    grey_image = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     lin = srgb_to_linear(image.astype(np.float64) / 255.0)
-    noise = noise_sigma(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY))
+    noise = noise_sigma(grey_image)
+    blur = math.sqrt(max(blur_sigma(grey_image) ** 2 - SHARP_STEP**2, 0.0))
     out, dropped = [], 0
     for p, ratio, footprint in placements:
         ratio = ratio[..., ::-1]  # BGR like the image
@@ -322,19 +332,23 @@ def composite(image: np.ndarray, placements: list[tuple[Placement, np.ndarray, n
             ratio = cv2.GaussianBlur(np.ascontiguousarray(ratio), (0, 0), blur)
         x0, y0 = p.origin
         ix0, iy0, ix1, iy1 = max(0, x0), max(0, y0), min(w, x0 + p.window), min(h, y0 + p.window)
-        if ix1 <= ix0 or iy1 <= iy0:
+        inside = footprint[iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0]
+        if ix1 <= ix0 or iy1 <= iy0 or not inside.any():
             dropped += 1
             continue
-        r = ratio[iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0]
-        region = lin[iy0:iy1, ix0:ix1] * r
-        before = (linear_to_srgb(lin[iy0:iy1, ix0:ix1]) * 255).mean(-1)
-        after = (linear_to_srgb(region) * 255).mean(-1)
+        r = np.maximum(ratio[iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0], 1e-3)
+        spot = lin[iy0:iy1, ix0:ix1]
+        before = (linear_to_srgb(spot) * 255).mean(-1)
+        c1 = float(((linear_to_srgb(spot * r) * 255).mean(-1) - before)[inside].mean())
+        if p.contrast * c1 > 0 and abs(c1) >= 1:
+            r = np.exp(np.log(r) * float(np.clip(p.contrast / c1, 0.25, 4.0)))
+        delta = (linear_to_srgb(spot * r) * 255).mean(-1) - before
         mask = np.zeros((h, w), bool)
-        mask[iy0:iy1, ix0:ix1] = footprint[iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0] & (np.abs(after - before) > VISIBLE)
+        mask[iy0:iy1, ix0:ix1] = inside & (np.abs(delta) > VISIBLE)
         candidate = lin.copy()
-        candidate[iy0:iy1, ix0:ix1] = region
-        grey_after = (linear_to_srgb(candidate) * 255).mean(-1).astype(np.float32)
-        if mask.sum() < min_area or compute_contrast(grey_after.astype(np.uint8), mask) < min_contrast:
+        candidate[iy0:iy1, ix0:ix1] = spot * r
+        grey_after = np.clip(np.rint((linear_to_srgb(candidate) * 255).mean(-1)), 0, 255).astype(np.uint8)
+        if mask.sum() < min_area or compute_contrast(grey_after, mask) < min_contrast:
             dropped += 1
             continue
         lin = candidate
@@ -405,8 +419,8 @@ def hybrid(reference: Path, recipe: SceneRecipe, n: int, out: Path, seed: int = 
                     placements.append(p)
                     index += 2
                     break
-        plans.append((path, bg, placements, float(rng.uniform(*recipe.sensor.blur))))
-    specs = [s for _, _, ps, _ in plans for p in ps
+        plans.append((path, bg, placements))
+    specs = [s for _, _, ps in plans for p in ps
              for s in (p.spec, replace(p.spec, frame_index=p.spec.frame_index + 1, defects=()))]
     log(f"hybrid: {len(specs) // 2} defects in {n} images; rendering {len(specs)} local views")
     outcome = run_frames(work, specs, quality.batch_size, Workers(workers=workers), desc="hybrid render")
@@ -417,11 +431,11 @@ def hybrid(reference: Path, recipe: SceneRecipe, n: int, out: Path, seed: int = 
     coco = CocoWriter(tmp, real.data["categories"], {"description": f"hybrid: {recipe.name} into {reference}",
                                                      "root_seed": seed})
     kept, dropped = {c: 0 for c in cats}, 0
-    for k, (path, bg, placements, blur) in enumerate(tqdm(plans, desc="hybrid composite", unit="image"), start=1):
+    for k, (path, bg, placements) in enumerate(tqdm(plans, desc="hybrid composite", unit="image"), start=1):
         rng = seeding.stream(seeding.frame_seed(seed, k), "hybrid_noise")
         image = cv2.imread(str(path), cv2.IMREAD_COLOR)
         rendered = [(p, *read_local_render(work, p)) for p in placements]
-        result, masks, lost = composite(image, rendered, real.grey, blur, rng, quality.min_area, quality.min_contrast)
+        result, masks, lost = composite(image, rendered, real.grey, rng, quality.min_area, quality.min_contrast)
         dropped += lost
         ext = ".jpg" if path.suffix.lower() in (".jpg", ".jpeg") else ".png"
         name = f"hybrid_{k:06d}{ext}"

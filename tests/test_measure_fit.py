@@ -8,23 +8,33 @@ from splits import toy_split
 
 from render.config import load_scene
 from render.dataset.coco import CocoWriter, categories_from_names, encode_instance
-from render.dataset.measure import blur_metric, compare, instance_shape, measure_split, noise_sigma
+from render.dataset.measure import blur_sigma, compare, instance_shape, measure_split, noise_sigma
 from render.errors import UserError
 
 
-def test_noise_estimate_recovers_added_noise():
+def _patches(seed=0, size=240):
+    """Flat patches with sharp edges between them."""
+    rng = np.random.default_rng(seed)
+    return cv2.resize(rng.integers(40, 220, (12, 12)).astype(np.float64), (size, size),
+                      interpolation=cv2.INTER_NEAREST)
+
+
+def test_noise_estimate_recovers_added_noise_and_ignores_texture():
     rng = np.random.default_rng(0)
-    flat = np.full((200, 200), 120.0)
     for sigma in (2.0, 5.0, 10.0):
-        noisy = np.clip(flat + rng.normal(0, sigma, flat.shape), 0, 255)
+        noisy = np.clip(_patches() + rng.normal(0, sigma, (240, 240)), 0, 255)
         assert noise_sigma(noisy) == pytest.approx(sigma, rel=0.1)
+    streaks = np.tile(60 * (np.arange(240) % 3 == 0), (240, 1)).astype(float)  # fine grinding marks
+    textured = _patches() + cv2.GaussianBlur(streaks, (0, 0), 0.8) * (np.arange(240) < 160)[:, None]
+    assert noise_sigma(textured + rng.normal(0, 3, textured.shape)) == pytest.approx(3, rel=0.15)
 
 
-def test_blur_metric_rises_with_blur():
-    rng = np.random.default_rng(1)
-    sharp = cv2.resize(rng.integers(0, 255, (50, 50)).astype(np.uint8), (200, 200), interpolation=cv2.INTER_NEAREST)
-    values = [blur_metric(cv2.GaussianBlur(sharp, (0, 0), s) if s else sharp) for s in (0, 1, 2, 4)]
-    assert values == sorted(values) and values[0] < 0.2 < values[-1]
+def test_blur_estimate_adds_in_squares():
+    """Zhuo-Sim at edges: a sharp step reads ~0.8 px, a blur s on top of it sqrt(0.8^2 + s^2)."""
+    sharp = blur_sigma(_patches())
+    assert 0.5 < sharp < 1.0
+    for s in (1.0, 1.5, 2.0, 3.0):
+        assert blur_sigma(cv2.GaussianBlur(_patches(), (0, 0), s)) == pytest.approx(np.hypot(sharp, s), rel=0.1)
 
 
 def test_instance_shape_of_bars():
@@ -80,8 +90,7 @@ def test_fit_look_recovers_exposure_blur_and_noise(tmp_path):
     from render.fit import fit_look
 
     rng = np.random.default_rng(2)
-    clean = [cv2.resize(rng.integers(40, 220, (40, 40, 3)).astype(np.uint8), (160, 160),
-                        interpolation=cv2.INTER_CUBIC) for _ in range(6)]
+    clean = [np.repeat(_patches(k, 160)[..., None], 3, -1).astype(np.uint8) for k in range(6)]
     root = tmp_path / "real"
     root.mkdir()
     coco = CocoWriter(root, categories_from_names(["x"]))
