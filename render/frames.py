@@ -6,11 +6,12 @@ rgb.png and ids.exr): a frame whose manifest is from the same spec and whose fil
 it is done and never rendered again; a frame whose files were damaged since is rendered anew.
 """
 
+import io
 import json
 import os
 from pathlib import Path
 
-from render.files import file_digest, write_atomic, writing
+from render.files import file_digest, write_atomic, write_bytes_atomic
 from render.spec import MANIFEST_FILE, MESH_FILE, SPEC_FILE, FrameSpec, dumps
 
 
@@ -59,11 +60,7 @@ def prepare_frame(directory: Path, spec: FrameSpec) -> bool:
     manifest.unlink(missing_ok=True)
     write_atomic(spec_path, text)
     mesh = spec.part.build_mesh(spec.defects, spec.mesh)
-    tmp = directory / ("tmp." + MESH_FILE)
-    try:
-        with writing(directory / MESH_FILE):
-            mesh.save(tmp)
-        os.replace(tmp, directory / MESH_FILE)
-    finally:
-        tmp.unlink(missing_ok=True)
+    buf = io.BytesIO()  # numpy leaves a zip file it failed to write open: build it in memory
+    mesh.save(buf)
+    write_bytes_atomic(directory / MESH_FILE, buf.getvalue())
     return True

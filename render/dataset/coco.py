@@ -122,7 +122,9 @@ class CocoWriter:
     def __init__(self, split_dir: Path, categories: list[dict], info: dict | None = None):
         self.path = Path(split_dir) / ANNOTATION_FILE
         self.head = {"categories": categories, "info": info or {}, "licenses": []}
-        self._tmp = {key: tempfile.TemporaryFile("w+", encoding="utf-8") for key in ("annotations", "images")}
+        # nameless files beside the split: on its disk, so a full disk is seen (and named) there
+        self._tmp = {key: tempfile.TemporaryFile("w+", encoding="utf-8", dir=split_dir)
+                     for key in ("annotations", "images")}
         self.n_images = self.n_annotations = 0
 
     def add_image(self, file_name: str, width: int, height: int, **extra) -> int:
@@ -141,7 +143,8 @@ class CocoWriter:
 
     def _write(self, key: str, record: dict) -> None:
         f = self._tmp[key]
-        f.write((",\n  " if f.tell() else "  ") + _indented(record, 2))
+        with writing(self.path):
+            f.write((",\n  " if f.tell() else "  ") + _indented(record, 2))
 
     def close(self) -> Path:
         tmp = self.path.with_name(f".{self.path.name}.tmp{os.getpid()}")
