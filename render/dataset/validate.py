@@ -109,16 +109,15 @@ def _check_segmentation(a: dict, img: dict, rep: ValidationReport) -> None:
         rep.errors.append(f"{where}: area {a['area']} but the mask has {area} pixels")
     bbox = a.get("bbox")
     if isinstance(bbox, list) and len(bbox) == 4 and all(_is_num(v) for v in bbox):
+        refs = {"the mask's bbox": mask_util.toBbox(rle)}
         if isinstance(seg, list):
-            # against the polygon's own extent: rasterising drops thin spikes of real outlines
+            # or the polygon's own extent: rasterising drops thin spikes of real outlines (real
+            # datasets box the outline; encode_instance boxes the rasterised polygon, pycocotools' way)
             xy = np.vstack([np.asarray(p, dtype=float).reshape(-1, 2) for p in seg])
             lo, hi = xy.min(0), xy.max(0)
-            ref = np.array([lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1]])
-            what = "the polygon's extent"
-        else:
-            ref = mask_util.toBbox(rle)
-            what = "the mask's bbox"
-        if np.abs(np.asarray(bbox, dtype=float) - ref).max() > BBOX_TOLERANCE:
+            refs = {"the polygon's extent": np.array([lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1]]), **refs}
+        if all(np.abs(np.asarray(bbox, dtype=float) - ref).max() > BBOX_TOLERANCE for ref in refs.values()):
+            what, ref = next(iter(refs.items()))
             rep.errors.append(f"{where}: bbox {bbox} does not match {what} {ref.tolist()}")
 
 
