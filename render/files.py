@@ -118,6 +118,7 @@ def commit_partial(tmp: Path, out: Path) -> Path:
     _, old = _aside(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.exists():
+        shutil.rmtree(old, ignore_errors=True)  # a stale one would block the rename
         os.replace(out, old)
     os.replace(tmp, out)
     shutil.rmtree(old, ignore_errors=True)

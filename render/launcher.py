@@ -67,7 +67,10 @@ def check_renderer(blender: str | None, device: str) -> None:
     cmd = blender_command(["--check-device", "--device", device], blender)
     if device in ("cpu", "auto"):  # auto falls back to the CPU: nothing to refuse
         return
-    res = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    try:
+        res = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=300)
+    except subprocess.TimeoutExpired:
+        raise UserError(f"--device {device}: Blender did not say within 300 s whether it has such a device") from None
     events = [e for e in map(_parse_event, res.stdout.splitlines()) if e is not None]
     fatal = [e["message"] for e in events if e["event"] == "fatal"]
     if fatal:

@@ -199,8 +199,8 @@ def render_dataset(recipe: SceneRecipe, quality: QualityPreset, n: int, out: Pat
         raise UserError(f"--seed must be 0 or more, got {seed}")
     root = check_output_dir(Path(out), recipe.name)
     workers = workers or Workers()
-    if not prepare_only:  # Blender and a named GPU backend are checked before anything is written
-        launcher.check_renderer(blender, workers.device if workers.scheduler is None else "cpu")
+    if not prepare_only and workers.scheduler is None:  # (a cluster's workers bring their own Blender)
+        launcher.check_renderer(blender, workers.device)  # before anything is written
     with output_lock(root):
         return _render_locked(root, recipe, quality, n, seed, blender, workers, shard, prepare_only)
 

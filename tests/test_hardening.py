@@ -144,6 +144,23 @@ def test_a_category_name_must_not_be_empty(tmp_path, name):
     assert not (tmp_path / "out").exists()
 
 
+def test_a_split_is_replaced_whole_and_a_commit_cut_short_is_undone(tmp_path):
+    from render.files import building
+
+    out = tmp_path / "train"
+    with building(out) as tmp:
+        (tmp / "a").write_text("1")
+    with pytest.raises(RuntimeError), building(out) as tmp:
+        (tmp / "b").write_text("2")
+        raise RuntimeError("failed half way")
+    assert tree(out) == {"a": b"1"} and not leftovers(tmp_path)
+    out.rename(tmp_path / "train.old")  # killed between the commit's two renames
+    with building(out) as tmp:
+        assert tree(out) == {"a": b"1"}  # the previous split is back before anything else happens
+        (tmp / "c").write_text("3")
+    assert tree(out) == {"c": b"3"} and not leftovers(tmp_path)
+
+
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     """A finished tiny run (3 frames, 64 px): tests copy it and damage the copy."""

@@ -19,7 +19,7 @@ from render import seeding
 from render.dataset.coco import CocoWriter, annotations_by_image
 from render.dataset.validate import require_valid, validate_split
 from render.errors import RunFailed, UserError
-from render.files import building, check_new_dir, writing
+from render.files import building, check_new_dir, inside, writing
 
 
 @dataclass
@@ -120,7 +120,7 @@ def _write(tmp: Path, reference: Path, ref: dict, sources: list, picks: list, li
         for j in pick:
             img = data["images"][j]
             name = f"{prefix}__{img['file_name'].replace('/', '__')}"
-            _place_file(src_dir / img["file_name"], tmp / name, link)
+            _place_file(src_dir / img["file_name"], inside(tmp, name), link)
             image_id = coco.add_image(name, img["width"], img["height"])
             for a in by_image.get(img["id"], []):
                 coco.add_annotation(image_id, cmap[a["category_id"]], a["segmentation"], a["area"], a["bbox"],

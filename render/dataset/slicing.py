@@ -19,7 +19,7 @@ from render import seeding
 from render.dataset.coco import CocoWriter, annotations_by_image, decode_mask, encode_instance, write_image
 from render.dataset.validate import require_valid
 from render.errors import UserError
-from render.files import building, check_new_dir
+from render.files import building, check_new_dir, inside
 
 
 @dataclass
@@ -95,7 +95,7 @@ def _slice(data: dict, split_dir: Path, tmp: Path, tile: int, overlap: float, mi
                         continue
                     rep.empty_tiles_kept += 1
                 name = f"{stem}__x{x0}_y{y0}.png"
-                write_image(tmp / name, pixels[y0:y0 + th, x0:x0 + tw], [cv2.IMWRITE_PNG_COMPRESSION, 1])
+                write_image(inside(tmp, name), pixels[y0:y0 + th, x0:x0 + tw], [cv2.IMWRITE_PNG_COMPRESSION, 1])
                 image_id = writer.add_image(name, tw, th, source={"file_name": img["file_name"], "x": x0, "y": y0})
                 rep.tiles += 1
                 for a, frag in kept:
