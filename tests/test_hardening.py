@@ -426,3 +426,24 @@ def test_a_file_size_limit_in_render_is_one_line_and_a_rerun_completes(tmp_path,
     code, _, err = run_cli("render", "--out", out, *RENDER)
     assert code == 0, err[-2000:]
     assert dataset(out) == dataset(rendered)
+
+
+@pytest.mark.blender
+@pytest.mark.parametrize("how", ["full_disk", "file_size_limit"])
+def test_a_full_disk_while_the_split_is_assembled_keeps_the_previous_split(tmp_path, rendered, request, how):
+    """Every frame is there, so the run goes straight to writing train.partial/, and fails in it."""
+    if how == "full_disk":
+        out, preexec = request.getfixturevalue("small_disk"), None
+    else:
+        out, preexec = tmp_path / "out", file_size_limit(2_000)  # an image is ~10 kB
+    shutil.copytree(rendered, out, dirs_exist_ok=True)
+    filler = fill(out, 4_000) if how == "full_disk" else None
+    before = dataset(out)
+    assert_refused(run_cli("render", "--out", out, *RENDER, preexec_fn=preexec), "while writing",
+                   str(out / "tiny" / "train.partial"), code=1)
+    assert dataset(out) == before and not leftovers(out)
+    if filler:
+        filler.unlink()
+    code, _, err = run_cli("render", "--out", out, *RENDER)
+    assert code == 0, err[-2000:]
+    assert dataset(out) == before
