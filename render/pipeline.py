@@ -35,7 +35,7 @@ from render.frames import frame_dir, frame_name, is_rendered, prepare_frame
 from render.postprocess import compute_instances
 from render.sampling.frame import sample_frame_spec
 from render.sensor import apply_noise, apply_optics
-from render.spec import FrameSpec, dumps
+from render.spec import MANIFEST_FILE, FrameSpec, dumps
 
 
 @dataclass
@@ -141,14 +141,17 @@ def _write_split(tmp: Path, root: Path, recipe: SceneRecipe, specs: list[FrameSp
         name = frame_name(spec.frame_index)
         directory = frame_dir(root, spec.frame_index)
         image = cv2.imread(str(directory / "rgb.png"))
-        if image is None:  # damaged after it was checked: the next run renders it again
-            raise RunFailed(f"cannot read {directory / 'rgb.png'}; run the same command again to render it anew")
+        if image is None:
+            raise _damaged(directory, "rgb.png does not decode")
         mono = spec.camera.grayscale
         if mono:  # a mono camera: grey in all three channels
             image = cv2.cvtColor(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
         image = apply_optics(image, spec.sensor)
         # visibility is judged before noise, which would otherwise pass for contrast
-        instances, dropped = compute_instances(directory, image, quality.min_area, quality.min_contrast)
+        try:
+            instances, dropped = compute_instances(directory, image, quality.min_area, quality.min_contrast)
+        except Exception as e:  # noqa: BLE001 - OpenEXR raises RuntimeError, IndexError... on a damaged file
+            raise _damaged(directory, f"ids.exr does not read ({type(e).__name__}: {e})") from e
         report.dropped.update(dropped)
         image = apply_noise(image, spec.sensor, mono)
         h, w = image.shape[:2]
@@ -166,6 +169,13 @@ def _write_split(tmp: Path, root: Path, recipe: SceneRecipe, specs: list[FrameSp
             report.instances[inst.category] += 1
         report.images_with_defects += bool(instances)
     coco.close()
+
+
+def _damaged(directory: Path, what: str) -> RunFailed:
+    """A frame whose checksums matched but whose files do not decode (Blender writes a file it could
+    not finish, on a full disk, without an error): it loses its manifest, so the next run renders it."""
+    (directory / MANIFEST_FILE).unlink(missing_ok=True)
+    return RunFailed(f"{directory}: {what}; run the same command again to render the frame anew")
 
 
 def parse_shard(text: str | None) -> tuple[int, int] | None:

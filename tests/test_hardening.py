@@ -201,6 +201,28 @@ def test_a_frame_damaged_after_it_was_rendered_is_rendered_again(tmp_path, rende
     assert dataset(out) == dataset(rendered)
 
 
+@pytest.mark.blender
+def test_a_frame_that_does_not_decode_though_its_checksums_match_is_rendered_again(tmp_path, rendered):
+    """Blender writes a file it could not finish, on a full disk, without an error (an empty
+    rgb.png): its checksum then vouches for it. The assembly finds it and drops the manifest."""
+    from render.files import file_digest
+
+    out = tmp_path / "out"
+    shutil.copytree(rendered, out)
+    frame = out / "tiny" / "frames" / "000002"
+    (frame / "rgb.png").write_bytes(b"")
+    manifest = json.loads((frame / "manifest.json").read_text())
+    manifest["digests"]["rgb"] = file_digest(frame / "rgb.png")
+    (frame / "manifest.json").write_text(json.dumps(manifest))
+    assert_refused(run_cli("render", "--out", out, *RENDER), str(frame), "rgb.png does not decode",
+                   "run the same command again", code=1)
+    assert dataset(out) == dataset(rendered) and not leftovers(out)
+    code, _, err = run_cli("render", "--out", out, *RENDER)
+    assert code == 0, err[-2000:]
+    assert json.loads((out / "tiny" / "report.json").read_text())["rendered"] == 1
+    assert dataset(out) == dataset(rendered)
+
+
 def test_a_manifest_is_trusted_only_while_its_files_match(tmp_path):
     from render.files import file_digest
     from render.frames import files_intact
