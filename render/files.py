@@ -13,7 +13,7 @@ from pathlib import Path
 from render.errors import UserError
 
 # a write that failed for want of room: the CLI says "no space left on device while writing X"
-DISK_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+DISK_FULL = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EFBIG)  # (no EDQUOT on Windows)
 
 
 @contextmanager
