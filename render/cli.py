@@ -164,7 +164,7 @@ def render(scene_path, n, out, seed, quality, resolution, samples, blender, work
 
 def _check_report_args(report_path, reference, whole_run: bool = True) -> None:
     """Before any work: a report needs a whole run, a writable place and a reference that is a split."""
-    from render.dataset.coco import load_split
+    from render.dataset.validate import require_valid
 
     if reference is not None and report_path is None:
         raise UserError("--report-reference needs --report")
@@ -175,7 +175,7 @@ def _check_report_args(report_path, reference, whole_run: bool = True) -> None:
     if not Path(report_path).parent.is_dir():
         raise UserError(f"--report: directory {Path(report_path).parent} does not exist")
     if reference is not None:
-        load_split(reference)
+        require_valid(reference, "--reference")
 
 
 @main.command()
@@ -362,14 +362,20 @@ def report(split_dir, reference, out, max_images, seed, sheet):
     """
     import cv2
 
+    from render.dataset.coco import write_image
     from render.dataset.report import crops_sheet, write_report
+    from render.dataset.validate import require_valid
+    from render.files import check_output_file
 
     _check_report_args(out, reference)
     if sheet is not None and reference is None:
         raise UserError("--sheet needs --reference")
+    if sheet is not None:
+        check_output_file(sheet, "--sheet")
+    require_valid(split_dir)
     click.echo(f"wrote {write_report(split_dir, out, reference, max_images, seed)}")
     if sheet is not None:
-        cv2.imwrite(str(sheet), crops_sheet(reference, split_dir), [cv2.IMWRITE_JPEG_QUALITY, 85])
+        write_image(sheet, crops_sheet(reference, split_dir), [cv2.IMWRITE_JPEG_QUALITY, 85])
         click.echo(f"wrote {sheet}")
 
 

@@ -316,8 +316,9 @@ def test_malformed_coco_is_one_line_in_every_tool(tmp_path, kind):
                    str(bad))
     assert_refused(invoke("preview", bad, "--out", tmp_path / "p.png"), str(bad))
     assert_refused(invoke("stats", bad), str(bad))
+    assert_refused(invoke("report", bad, "--out", tmp_path / "r.html"), str(bad))
     assert_refused(invoke("augment", bad, "--copy-paste", "--out", tmp_path / "o", "--n", "2"), str(bad))
-    assert not (tmp_path / "o").exists() and not (tmp_path / "p.png").exists()
+    assert not any((tmp_path / name).exists() for name in ("o", "p.png", "r.html"))
 
 
 def test_an_annotation_of_a_category_the_split_does_not_list_is_refused_by_compose(tmp_path):
