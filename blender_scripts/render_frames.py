@@ -2,7 +2,8 @@
 
 Each frame directory holds spec.json (the frame spec, read with render.spec, which needs only
 Python's standard library) and mesh.npz (the part mesh, render.parts). This script writes
-rgb.png, ids.exr and, last, manifest.json (the frame's completion marker) into it. Frames that
+rgb.png, ids.exr and, last, manifest.json (the frame's completion marker, with the size and
+SHA-256 of rgb.png and ids.exr, so a resumed run can tell a damaged frame) into it. Frames that
 already have a manifest are skipped, so a batch can be re-run after a crash. One process
 renders the whole batch; the scene is built once and only updated per frame.
 
@@ -25,7 +26,7 @@ sys.path[:0] = [HERE, os.path.dirname(HERE)]
 import bpy  # noqa: E402
 from dsblender import materials, objects, passes  # noqa: E402
 
-from render.files import write_atomic  # noqa: E402
+from render.files import file_digest, write_atomic  # noqa: E402
 from render.spec import DEVICES, EVENT_PREFIX, MANIFEST_FILE, MESH_FILE, SPEC_FILE, FrameSpec, dumps  # noqa: E402
 
 
@@ -74,18 +75,26 @@ class FrameRenderer:
 
         rgb_tmp = os.path.join(frame_dir, "rgb.tmp.png")
         ids_tmp = os.path.join(frame_dir, "ids.tmp.exr")
-        passes.configure_image_render(self.scene, spec.render, rgb_tmp)
-        rgb_s = self._render()
-        passes.configure_id_render(self.scene, self.id_material, ids_tmp)
-        self.camera.data.dof.use_dof = False  # ids through a pinhole: the mask is where the defect is
-        ids_s = self._render()
-        os.replace(rgb_tmp, os.path.join(frame_dir, "rgb.png"))
-        os.replace(ids_tmp, os.path.join(frame_dir, "ids.exr"))
+        try:
+            passes.configure_image_render(self.scene, spec.render, rgb_tmp)
+            rgb_s = self._render()
+            passes.configure_id_render(self.scene, self.id_material, ids_tmp)
+            self.camera.data.dof.use_dof = False  # ids through a pinhole: the mask is where the defect is
+            ids_s = self._render()
+            os.replace(rgb_tmp, os.path.join(frame_dir, "rgb.png"))
+            os.replace(ids_tmp, os.path.join(frame_dir, "ids.exr"))
+        finally:  # a failed frame (a full disk) leaves no temporary image behind
+            for tmp in (rgb_tmp, ids_tmp):
+                if os.path.exists(tmp):
+                    os.remove(tmp)
         layer = self.scene.view_layers[0].name
         manifest = {
             "schema_version": spec.schema_version,
             "frame_index": spec.frame_index,
             "files": {"rgb": "rgb.png", "ids": "ids.exr", "spec": SPEC_FILE},
+            # what a resumed run checks before it trusts this frame (render.frames.files_intact)
+            "digests": {role: file_digest(os.path.join(frame_dir, name))
+                        for role, name in (("rgb", "rgb.png"), ("ids", "ids.exr"))},
             "id_channels": {"defect": f"{layer}.{materials.DEFECT_AOV}.X",
                             "object": f"{layer}.{materials.OBJECT_AOV}.X"},
             "part_pass_index": objects.PART_PASS_INDEX,
@@ -114,11 +123,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--threads", type=int, default=0, help="Cycles threads (0 = all cores)")
     p.add_argument("--device", default="cpu", choices=DEVICES,
                    help="Cycles device (auto = the best GPU backend with a device, else the CPU)")
+    p.add_argument("--check-device", action="store_true",
+                   help="only say whether --device is available (a 'ready' or 'fatal' event), render nothing")
     ns = p.parse_args(args)
     if ns.frames_file:
         with open(ns.frames_file, encoding="utf-8") as f:
             ns.frames += [line.strip() for line in f if line.strip()]
-    if not ns.frames:
+    if not ns.frames and not ns.check_device:
         p.error("no frames given (--frames or --frames-file)")
     return ns
 
@@ -133,6 +144,8 @@ def main() -> None:
         sys.exit(3)
     _event(event="ready", setup_s=time.perf_counter() - t_start, blender=bpy.app.version_string,
            device=renderer.device)
+    if ns.check_device:
+        return
     for frame_dir in ns.frames:
         if os.path.exists(os.path.join(frame_dir, MANIFEST_FILE)):
             _event(event="skipped", frame=frame_dir)

@@ -1,26 +1,58 @@
 """The `defectsynth` command line."""
 
+import errno
 import logging
+import math
 import re
 import sys
 from pathlib import Path
 
 import click
 
-from render.errors import UserError
+from render.errors import RunFailed, UserError
+from render.files import DISK_FULL
 from render.spec import DEVICES
 
 
+def _fail(message: str, code: int):
+    for line in message.splitlines():
+        click.echo(f"error: {line}", err=True)
+    sys.exit(code)
+
+
 class _Group(click.Group):
-    """Turns a UserError anywhere below into one line on stderr and exit code 2."""
+    """Turns what the user can act on into `error:` lines on stderr, without a traceback: bad input
+    (UserError, a bad flag value) exits 2, a run that failed (RunFailed, a full disk) exits 1."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
+        except click.UsageError as e:  # click's own flag checks: one line too, not a usage block
+            _fail(f"{e.format_message()} (see --help)", 2)
         except UserError as e:
-            for line in str(e).splitlines():
-                click.echo(f"error: {line}", err=True)
-            sys.exit(2)
+            _fail(str(e), 2)
+        except RunFailed as e:
+            _fail(str(e), 1)
+        except OSError as e:
+            if e.errno in DISK_FULL:
+                what = "file too large (a file size limit)" if e.errno == errno.EFBIG else "no space left on device"
+                _fail(f"{what} while writing {e.filename or 'a temporary file'}", 1)
+            if e.filename is None:  # not about a file the user can look at: a bug, keep the traceback
+                raise
+            _fail(f"{e.filename}: {e.strerror}", 1)
+
+
+def _seed(ctx, param, value):
+    """Seeds feed numpy's SeedSequence, which takes no negative numbers."""
+    if value is not None and value < 0:
+        raise UserError(f"{param.opts[0]} must be 0 or more, got {value}")
+    return value
+
+
+def _factor(ctx, param, value):
+    if not (math.isfinite(value) and value > 0):
+        raise UserError(f"{param.opts[0]} must be a positive number, got {value}")
+    return value
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -54,7 +86,8 @@ def _resolution(value: str | None):
 @click.option("--n", "n", type=int, default=20, show_default=True, help="Number of frames (images) to render.")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("out"), show_default=True,
               help="Output directory; the split goes to <out>/<scene name>/train.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Root seed: the same seed gives the same dataset.")
+@click.option("--seed", type=int, default=0, show_default=True, callback=_seed,
+              help="Root seed: the same seed gives the same dataset.")
 @click.option("--quality", default="preview", show_default=True,
               help="Quality preset: preview, final, or a path to a preset YAML.")
 @click.option("--resolution", default=None, help="Override the preset's resolution, e.g. 1024x768.")
@@ -95,7 +128,7 @@ def render(scene_path, n, out, seed, quality, resolution, samples, blender, work
     """
     from render.cluster import Workers
     from render.config import DEFAULT_SCENE, load_quality, load_scene
-    from render.pipeline import FramesFailed, check_written_split, parse_shard, render_dataset
+    from render.pipeline import parse_shard, render_dataset
 
     if n < 1:
         raise UserError(f"--n must be at least 1, got {n}")
@@ -104,14 +137,14 @@ def render(scene_path, n, out, seed, quality, resolution, samples, blender, work
     shard_ik = parse_shard(shard)
     _check_report_args(report_path, report_reference, whole_run=shard is None and not prepare_only)
     recipe = load_scene(scene_path or DEFAULT_SCENE)
-    preset = load_quality(quality, resolution=_resolution(resolution) or recipe.camera.resolution, samples=samples)
+    # an override's error names what set it: the flag, or the recipe's camera.resolution
+    origins = {"samples": "--samples",
+               "resolution": "--resolution" if resolution else f"{scene_path or DEFAULT_SCENE}: camera.resolution"}
+    preset = load_quality(quality, origins, resolution=_resolution(resolution) or recipe.camera.resolution,
+                          samples=samples)
     pool = Workers(scheduler=scheduler, workers=workers, threads=threads, retries=retries, device=device)
-    try:
-        split, report = render_dataset(recipe, preset, n, out, seed, blender=blender, workers=pool, shard=shard_ik,
-                                       prepare_only=prepare_only)
-    except FramesFailed as e:
-        click.echo(f"error: {e}", err=True)
-        sys.exit(1)
+    split, report = render_dataset(recipe, preset, n, out, seed, blender=blender, workers=pool, shard=shard_ik,
+                                   prepare_only=prepare_only)
     root = Path(out) / recipe.name
     if prepare_only:
         click.echo(f"{report.frames} frames prepared in {root / 'frames'}; the ones to render are listed in "
@@ -120,7 +153,6 @@ def render(scene_path, n, out, seed, quality, resolution, samples, blender, work
     if split is None:
         click.echo(f"shard {shard}: {report.frames} frames ready ({report.rendered} rendered now) in {root / 'frames'}")
         return
-    check_written_split(split)
     r = report.to_dict()
     kept = sum(r["instances"].values())
     click.echo(f"wrote {split} : {n} images, {kept} instances {r['instances']}, dropped {r['dropped']}")
@@ -132,7 +164,7 @@ def render(scene_path, n, out, seed, quality, resolution, samples, blender, work
 
 def _check_report_args(report_path, reference, whole_run: bool = True) -> None:
     """Before any work: a report needs a whole run, a writable place and a reference that is a split."""
-    from render.dataset.coco import load_split
+    from render.dataset.validate import require_valid
 
     if reference is not None and report_path is None:
         raise UserError("--report-reference needs --report")
@@ -143,14 +175,14 @@ def _check_report_args(report_path, reference, whole_run: bool = True) -> None:
     if not Path(report_path).parent.is_dir():
         raise UserError(f"--report: directory {Path(report_path).parent} does not exist")
     if reference is not None:
-        load_split(reference)
+        require_valid(reference, "--reference")
 
 
 @main.command()
 @click.argument("split_dir", type=click.Path(path_type=Path))
 @click.option("--reference", type=click.Path(path_type=Path), default=None,
               help="The real train split this one replaces: categories must equal its own, images <= cap.")
-@click.option("--max-factor", type=float, default=5.0, show_default=True,
+@click.option("--max-factor", type=float, default=5.0, show_default=True, callback=_factor,
               help="Image cap as a multiple of the reference's image count.")
 def validate(split_dir, reference, max_factor):
     """Check a COCO split as the training kit will read it; exit 1 on errors.
@@ -184,7 +216,8 @@ def validate(split_dir, reference, max_factor):
               help="Drop fragments holding less than this fraction of their instance.")
 @click.option("--keep-empty", type=float, default=0.1, show_default=True,
               help="Fraction of tiles without any defect to keep (negatives).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed for picking the kept negatives.")
+@click.option("--seed", type=int, default=0, show_default=True, callback=_seed,
+              help="Seed for picking the kept negatives.")
 @click.option("--annotation", type=click.Choice(["rle", "polygon"]), default="rle", show_default=True)
 def slice_cmd(split_dir, out, tile, overlap, min_area, min_visible, keep_empty, seed, annotation):
     """Cut every image of a COCO split into tiles and clip every instance to each tile.
@@ -209,9 +242,9 @@ def slice_cmd(split_dir, out, tile, overlap, min_area, min_visible, keep_empty, 
               help="A synthetic split to include (repeat the option for several).")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Directory of the final split.")
 @click.option("--include-real", is_flag=True, help="Also include the reference's own images.")
-@click.option("--max-factor", type=float, default=5.0, show_default=True,
+@click.option("--max-factor", type=float, default=5.0, show_default=True, callback=_factor,
               help="At most this many times the reference's image count.")
-@click.option("--sample", "sample_seed", type=int, default=None,
+@click.option("--sample", "sample_seed", type=int, default=None, callback=_seed,
               help="Over the cap, keep a random subset of the synthetic images drawn with this seed.")
 @click.option("--mapping", type=click.Path(path_type=Path), default=None,
               help="YAML of 'synthetic name: reference name' lines for categories whose names differ.")
@@ -239,10 +272,10 @@ def compose(reference, synthetic, out, include_real, max_factor, sample_seed, ma
               help="Paste real instances onto other real images (the baseline rendered data must beat).")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Directory of the new split.")
 @click.option("--n", "n_images", type=int, required=True, help="Number of images to make.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True, callback=_seed)
 @click.option("--per-image", type=(int, int), default=(1, 3), show_default=True, help="Pastes per image [min max].")
 @click.option("--scale", type=(float, float), default=(0.7, 1.4), show_default=True, help="Paste scale range.")
-@click.option("--max-factor", type=float, default=5.0, show_default=True,
+@click.option("--max-factor", type=float, default=5.0, show_default=True, callback=_factor,
               help="At most this many times the source split's image count.")
 def augment(split_dir, method, out, n_images, seed, per_image, scale, max_factor):
     """Make a split from a real train split by augmentation (--copy-paste).
@@ -272,10 +305,8 @@ def preview(split_dir, out, n, cols, side, with_originals):
     \b
     Example: defectsynth preview out/metal_parts/train --out sheet.png --n 24
     """
-    from render.dataset.coco import load_split
     from render.dataset.preview import overlay_split
 
-    load_split(split_dir)  # one clear error for a path that is not a split
     click.echo(f"wrote {overlay_split(split_dir, out, n, cols, side, with_originals)}")
 
 
@@ -293,9 +324,14 @@ def stats(split_dir, json_out, plot, max_images):
     """
     from render.dataset.measure import measure_split
     from render.dataset.stats import format_stats, plot_stats, summarize
-    from render.files import write_atomic
+    from render.dataset.validate import require_valid
+    from render.files import check_output_file, write_atomic
     from render.spec import dumps
 
+    for path, flag in ((json_out, "--json"), (plot, "--plot")):
+        if path:
+            check_output_file(path, flag)
+    require_valid(split_dir)
     measured = measure_split(split_dir, max_images)
     s = summarize(measured)
     click.echo(format_stats(s))
@@ -326,14 +362,20 @@ def report(split_dir, reference, out, max_images, seed, sheet):
     """
     import cv2
 
+    from render.dataset.coco import write_image
     from render.dataset.report import crops_sheet, write_report
+    from render.dataset.validate import require_valid
+    from render.files import check_output_file
 
     _check_report_args(out, reference)
     if sheet is not None and reference is None:
         raise UserError("--sheet needs --reference")
+    if sheet is not None:
+        check_output_file(sheet, "--sheet")
+    require_valid(split_dir)
     click.echo(f"wrote {write_report(split_dir, out, reference, max_images, seed)}")
     if sheet is not None:
-        cv2.imwrite(str(sheet), crops_sheet(reference, split_dir), [cv2.IMWRITE_JPEG_QUALITY, 85])
+        write_image(sheet, crops_sheet(reference, split_dir), [cv2.IMWRITE_JPEG_QUALITY, 85])
         click.echo(f"wrote {sheet}")
 
 

@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError, create_model, model_validator
+from pydantic import BaseModel, Field, ValidationError, create_model, field_validator, model_validator
 
 from render.defects.registry import DEFECT_TYPES
 from render.errors import UserError
 from render.parts.registry import PART_TYPES
-from render.ranges import IntRange, Range, Strict
+from render.ranges import IntRange, Range, Resolution, Strict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SCENES_DIR = PROJECT_ROOT / "scenes"
@@ -118,7 +118,7 @@ class CameraRecipe(Strict):
     roll: Range(-360, 360) = (0, 360)  # degrees of rotation about the line of sight
     grayscale: bool = False  # a mono camera: images are written as grey
     depth_of_field: float = Field(0.0, ge=0, le=1)  # chance a frame uses a real lens aperture (else pinhole)
-    resolution: tuple[int, int] | None = None  # width, height in px; overrides the quality preset's
+    resolution: Resolution | None = None  # width, height in px; overrides the quality preset's
     f_stop: Range(0.5, 128) = (2.8, 11)  # aperture when it does; focus on the surface seen at the look-at point
 
 
@@ -133,7 +133,7 @@ class SensorRecipe(Strict):
 
 
 class SceneRecipe(Strict):
-    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")  # a directory under --out: one plain path component
     categories: list[str] = Field(min_length=1)
     parts: PartsRecipe
     defects: DefectsRecipe
@@ -144,16 +144,34 @@ class SceneRecipe(Strict):
     camera: CameraRecipe = CameraRecipe()
     sensor: SensorRecipe = SensorRecipe()
 
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, v: str) -> str:
+        if v in (".", ".."):  # <out>/. or <out>/.. would put train/ beside or above --out
+            raise ValueError(f"must be a plain directory name, not '{v}'")
+        return v
+
+    @field_validator("categories")
+    @classmethod
+    def _category_names(cls, v: list[str]) -> list[str]:
+        if not all(n.strip() for n in v):
+            raise ValueError(f"every category needs a name (COCO and the trainer read it), got {v}")
+        if len(set(v)) != len(v):
+            raise ValueError(f"categories must be unique, got {v}")
+        return v
+
     @model_validator(mode="after")
     def _categories(self):
-        if len(set(self.categories)) != len(self.categories):
-            raise ValueError(f"categories must be unique, got {self.categories}")
         for kind, d in self.defects.enabled():
             if d.category not in self.categories:
                 raise ValueError(f"defects.{kind}.category '{d.category}' is not in categories {self.categories}")
         if self.defects.count[1] > 0 and not self.defects.enabled():
             raise ValueError(f"defects: enable at least one defect type ({', '.join(DEFECT_TYPES)}) "
                              "or set count: [0, 0]")
+        drawn = {d.category for _, d in self.defects.enabled()}
+        if self.defects.count[1] > 0 and (never := [c for c in self.categories if c not in drawn]):
+            raise ValueError(f"categories {never} have no defect type: give a defects entry `category: "
+                             f"{never[0]}`, or remove it (it would never be drawn)")
         return self
 
 
@@ -165,7 +183,7 @@ class MeshQuality(Strict):
 
 
 class QualityPreset(Strict):
-    resolution: tuple[int, int] = (512, 512)  # width, height in pixels
+    resolution: Resolution = (512, 512)  # width, height in pixels
     samples: int = Field(32, ge=1, le=65536)
     adaptive_threshold: float = Field(0.02, ge=0, le=1)  # 0 turns adaptive sampling off
     denoise: bool = True
@@ -178,22 +196,32 @@ class QualityPreset(Strict):
     annotation: Literal["rle", "polygon"] = "rle"
     batch_size: int = Field(50, ge=1, le=100000)  # frames per Blender process
 
-    @model_validator(mode="after")
-    def _resolution(self):
-        w, h = self.resolution
-        if not (8 <= w <= 16384 and 8 <= h <= 16384):
-            raise ValueError(f"resolution must be within 8..16384 pixels a side, got {w}x{h}")
-        return self
-
 
 # ---- loading -----------------------------------------------------------------------------
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """safe_load that refuses a key given twice in one mapping (PyYAML keeps the last silently)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                duplicate = key in seen
+                seen.add(key)
+            except TypeError:  # an unhashable key: SafeLoader's own error names it
+                continue
+            if duplicate:
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key '{key}'", key_node.start_mark)
+        return super().construct_mapping(node, deep)
+
+
 def _read_yaml(path: Path, what: str) -> dict:
     if not path.exists():
         raise UserError(f"{what} not found: {path}")
     if not path.is_file():
         raise UserError(f"{what} is not a file: {path}")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # a SafeLoader
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
@@ -210,7 +238,8 @@ def _union_tag(part) -> bool:
     return isinstance(part, str) and (part.endswith("Recipe") or part.startswith("list["))
 
 
-def _explain(path: Path, err: ValidationError) -> UserError:
+def _explain(path: Path, err: ValidationError, origins: dict[str, str] | None = None) -> UserError:
+    """One line per problem, naming the file and key, or what set that key (origins: key -> a flag)."""
     errors = err.errors()
     # for a key that may be one recipe or a list of them, the branch the input does not take
     # only says "should be a list/dict": keep the errors of the branch it does take
@@ -219,7 +248,10 @@ def _explain(path: Path, err: ValidationError) -> UserError:
     lines = []
     for e in errors:
         loc = ".".join(str(p) for p in e["loc"] if not _union_tag(p))
-        if e["type"] == "extra_forbidden":
+        origin = (origins or {}).get(str(e["loc"][0])) if e["loc"] else None
+        if origin:
+            lines.append(f"{origin}: {e['msg'].removeprefix('Value error, ')}")
+        elif e["type"] == "extra_forbidden":
             lines.append(f"{path}: unknown key '{loc}' (check spelling; README lists every key)")
         elif e["type"] == "missing":
             lines.append(f"{path}: missing required key '{loc}'")
@@ -253,11 +285,13 @@ def quality_path(name_or_path: str) -> Path:
     return candidate
 
 
-def load_quality(name_or_path: str, **overrides) -> QualityPreset:
+def load_quality(name_or_path: str, origins: dict[str, str] | None = None, **overrides) -> QualityPreset:
+    """The preset with overrides; origins names what set an override (e.g. "--samples") for errors."""
     path = quality_path(name_or_path)
     data = _read_yaml(path, "quality preset")
-    data.update({k: v for k, v in overrides.items() if v is not None})
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    data.update(overrides)
     try:
         return QualityPreset.model_validate(data)
     except ValidationError as e:
-        raise _explain(path, e) from None
+        raise _explain(path, e, {k: v for k, v in (origins or {}).items() if k in overrides}) from None

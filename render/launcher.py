@@ -61,6 +61,25 @@ def blender_command(args: list[str], blender: str | None = None) -> list[str]:
     return [sys.executable, str(ENTRY_SCRIPT), *args]
 
 
+def check_renderer(blender: str | None, device: str) -> None:
+    """Refuse, before a run writes anything, a Blender that is not there or a GPU backend this
+    machine lacks (asks Blender itself: a few seconds, only when a GPU backend is named)."""
+    cmd = blender_command(["--check-device", "--device", device], blender)
+    if device in ("cpu", "auto"):  # auto falls back to the CPU: nothing to refuse
+        return
+    try:
+        res = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=300)
+    except subprocess.TimeoutExpired:
+        raise UserError(f"--device {device}: Blender did not say within 300 s whether it has such a device") from None
+    events = [e for e in map(_parse_event, res.stdout.splitlines()) if e is not None]
+    fatal = [e["message"] for e in events if e["event"] == "fatal"]
+    if fatal:
+        raise UserError(fatal[0])
+    if not any(e["event"] == "ready" for e in events):
+        tail = " | ".join((res.stdout + res.stderr).strip().splitlines()[-3:])
+        raise UserError(f"Blender did not start (exit code {res.returncode}): {tail}")
+
+
 def _parse_event(line: str) -> dict | None:
     """A progress event, or None for ordinary output (including a garbled event line)."""
     if not line.startswith(EVENT_PREFIX):

@@ -11,7 +11,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # NaN and inf pass every `ge`/`le` bound (comparisons with NaN are false): refuse them here
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Bounds(tuple):
@@ -34,6 +35,17 @@ def Range(lo: float, hi: float, kind: type = float):  # noqa: N802 - used like a
 
 def IntRange(lo: int, hi: int):  # noqa: N802 - used like a type
     return Range(lo, hi, int)
+
+
+def _check_resolution(v):
+    w, h = v
+    if not (8 <= w <= 16384 and 8 <= h <= 16384):
+        raise ValueError(f"resolution must be within 8..16384 pixels a side, got {w}x{h}")
+    return v
+
+
+# width, height in pixels (a recipe's camera and a quality preset)
+Resolution = Annotated[tuple[int, int], AfterValidator(_check_resolution)]
 
 
 def uniform(rng: np.random.Generator, r) -> float:

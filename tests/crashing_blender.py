@@ -2,7 +2,8 @@
 blender_scripts/render_frames.py, as Blender would, but fails on the frames named in the
 environment variable CRASH_FRAMES, e.g. "3,5:once,7:kill-parent-once":
 N: abort on frame N every time; N:once: only the first time; N:kill-parent-once: kill the
-process that started Blender (a Dask worker) the first time.
+process that started Blender (a Dask worker) the first time. With HOLD_UNTIL=path it waits
+(at most 120 s) for that file to exist before it starts: a run that is surely still going.
 """
 
 import importlib.util
@@ -33,6 +34,10 @@ def crash_if_asked(frame_dir: str) -> None:
 
 
 def main() -> None:
+    hold = os.environ.get("HOLD_UNTIL")
+    deadline = time.time() + 120
+    while hold and not os.path.exists(hold) and time.time() < deadline:
+        time.sleep(0.1)
     spec = importlib.util.spec_from_file_location("render_frames", ENTRY)
     render_frames = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(render_frames)

@@ -56,3 +56,44 @@ def stitch_masks(tiles_dir: Path) -> dict[tuple[str, int], np.ndarray]:
         m = decode_mask(a["segmentation"], img["height"], img["width"])
         out[key][s["y"]:s["y"] + img["height"], s["x"]:s["x"] + img["width"]] |= m
     return out
+
+
+def _first_rle(data: dict) -> dict:
+    return next(a for a in data["annotations"] if isinstance(a["segmentation"], dict))
+
+
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+# Ways a split goes wrong, each one that `validate` reports: name -> change(data, split dir).
+# A change returns the new JSON value (most edit `data` in place and return it).
+CORRUPTIONS = {
+    "duplicate_image_id": lambda d, s: (d["images"][1].update(id=d["images"][0]["id"]), d)[1],
+    "rle_size_differs": lambda d, s: (_first_rle(d)["segmentation"].update(
+        size=[v + 7 for v in _first_rle(d)["segmentation"]["size"]]), d)[1],
+    "unknown_image_id": lambda d, s: (d["annotations"][0].update(image_id=999), d)[1],
+    "category_id_0": lambda d, s: (d["annotations"][0].update(category_id=0), d)[1],
+    "unknown_category_id": lambda d, s: (d["annotations"][0].update(category_id=99), d)[1],
+    "category_id_is_a_list": lambda d, s: (d["annotations"][0].update(category_id=[1]), d)[1],
+    "image_id_is_a_list": lambda d, s: (d["images"][0].update(id=[1]), d)[1],
+    "top_level_is_a_list": lambda d, s: [d],
+    "two_point_polygon": lambda d, s: (d["annotations"][0].update(segmentation=[[1.0, 1.0, 5.0, 5.0]]), d)[1],
+    "missing_image_file": lambda d, s: ((s / d["images"][0]["file_name"]).unlink(), d)[1],
+    "truncated_image_file": lambda d, s: (_truncate(s / d["images"][0]["file_name"]), d)[1],
+    "garbled_rle_counts": lambda d, s: (_first_rle(d)["segmentation"].update(counts="zz0"), d)[1],
+    "bbox_off": lambda d, s: (d["annotations"][0].update(bbox=[0.0, 0.0, 1.0, 1.0]), d)[1],
+    "area_nan": lambda d, s: (d["annotations"][0].update(area=float("nan")), d)[1],
+    "empty_category_name": lambda d, s: (d["categories"][0].update(name=""), d)[1],
+    "category_name_twice": lambda d, s: (d["categories"].append({**d["categories"][0], "id": 77}), d)[1],
+}
+
+
+def corrupt(split: Path, kind: str) -> Path:
+    """Apply CORRUPTIONS[kind] to a split (its JSON and files) in place."""
+    import json
+
+    path = split / "_annotations.coco.json"
+    data = json.loads(path.read_text())
+    path.write_text(json.dumps(CORRUPTIONS[kind](data, split)))
+    return split

@@ -15,9 +15,10 @@ import numpy as np
 from tqdm import tqdm
 
 from render import seeding
-from render.dataset.coco import CocoWriter, annotations_by_image, decode_mask, encode_instance, load_split
+from render.dataset.coco import CocoWriter, annotations_by_image, decode_mask, encode_instance, write_image
+from render.dataset.validate import require_valid
 from render.errors import UserError
-from render.files import begin_partial, commit_partial
+from render.files import building, check_new_dir
 
 
 @dataclass
@@ -79,21 +80,29 @@ def paste(image: np.ndarray, p: Patch, x: int, y: int, feather: float = 1.5) -> 
 
 def copy_paste(split_dir: Path, out: Path, n_images: int, seed: int = 0, per_image: tuple[int, int] = (1, 3),
                scale: tuple[float, float] = (0.7, 1.4), max_factor: float = 5.0, min_area: int = 16) -> dict:
-    split_dir, out = Path(split_dir), Path(out)
-    data = load_split(split_dir)
-    n_real = len(data["images"])
+    split_dir, out = Path(split_dir), check_new_dir(out)
     if n_images < 1:
         raise UserError(f"--n must be at least 1, got {n_images}")
+    if not 0 <= per_image[0] <= per_image[1]:
+        raise UserError(f"--per-image must be [min max] with 0 <= min <= max, got {list(per_image)}")
+    if not 0 < scale[0] <= scale[1] < 100:  # false for NaN too
+        raise UserError(f"--scale must be [min max] with 0 < min <= max < 100, got {list(scale)}")
+    data = require_valid(split_dir)
+    n_real = len(data["images"])
     if n_images > max_factor * n_real:
         raise UserError(f"{n_images} images exceed the cap of {int(max_factor * n_real)} = {max_factor} x {n_real} "
                         "real train images")
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise UserError(f"--out {out} exists and is not an empty directory")
     patches = collect_patches(split_dir, data, min_area)
     if not patches:
         raise UserError(f"{split_dir}: no instance of at least {min_area} px to copy")
+    with building(out) as tmp:
+        return _paste_all(split_dir, data, patches, tmp, n_images, seed, per_image, scale, min_area)
+
+
+def _paste_all(split_dir: Path, data: dict, patches: list[Patch], tmp: Path, n_images: int, seed: int,
+               per_image: tuple[int, int], scale: tuple[float, float], min_area: int) -> dict:
+    n_real = len(data["images"])
     by_image = annotations_by_image(data)
-    tmp = begin_partial(out)
     coco = CocoWriter(tmp, data["categories"], {"description": f"copy-paste from {split_dir}, seed {seed}"})
     for i in tqdm(range(n_images), desc="copy-paste", unit="image"):
         rng = seeding.stream(seeding.frame_seed(seed, i + 1), "copy_paste")
@@ -109,12 +118,11 @@ def copy_paste(split_dir: Path, out: Path, n_images: int, seed: int = 0, per_ima
             pasted = paste(canvas, p, int(rng.integers(0, w - pw)), int(rng.integers(0, h - ph)))
             masks = [(c, m & ~pasted) for c, m in masks] + [(p.category_id, pasted)]
         name = f"cp_{i + 1:06d}.png"
-        cv2.imwrite(str(tmp / name), canvas)
+        write_image(tmp / name, canvas)
         image_id = coco.add_image(name, w, h, source={"file_name": target["file_name"]})
         for c, m in masks:
             if m.sum() < min_area:
                 continue
             coco.add_annotation(image_id, c, *encode_instance(m, "rle"))
     coco.close()
-    commit_partial(tmp, out)
     return {"images": coco.n_images, "annotations": coco.n_annotations, "patches": len(patches)}

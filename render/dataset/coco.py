@@ -15,6 +15,7 @@ import numpy as np
 from pycocotools import mask as mask_util
 
 from render.errors import UserError
+from render.files import write_bytes_atomic, writing
 
 ANNOTATION_FILE = "_annotations.coco.json"
 
@@ -24,9 +25,13 @@ def load_split(split_dir: Path) -> dict:
     if not path.is_file():
         raise UserError(f"not a COCO split: {path} not found")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise UserError(f"{path}: not valid JSON ({e})") from None
+    if not isinstance(data, dict):
+        raise UserError(f"{path}: the top level must be an object with images, annotations and categories, "
+                        f"got a {type(data).__name__}")
+    return data
 
 
 def annotations_by_image(data: dict) -> dict[int, list[dict]]:
@@ -92,6 +97,16 @@ def encode_instance(mask: np.ndarray, mode: str):
     return segm, area, bbox
 
 
+def write_image(path: Path, image: np.ndarray, params: list[int] | None = None) -> Path:
+    """Encode in memory, then write atomically: a failed write raises (cv2.imwrite only returns
+    False, and on a full disk libpng prints an error per row first)."""
+    ok, data = cv2.imencode(Path(path).suffix or ".png", image, params or [])
+    if not ok:
+        raise ValueError(f"OpenCV cannot encode {path}")
+    write_bytes_atomic(path, data.tobytes())
+    return Path(path)
+
+
 def _indented(value, level: int) -> str:
     """json.dumps(value, sort_keys=True, indent=1) as it reads `level` levels deep."""
     text = json.dumps(value, sort_keys=True, indent=1, allow_nan=False)
@@ -107,7 +122,9 @@ class CocoWriter:
     def __init__(self, split_dir: Path, categories: list[dict], info: dict | None = None):
         self.path = Path(split_dir) / ANNOTATION_FILE
         self.head = {"categories": categories, "info": info or {}, "licenses": []}
-        self._tmp = {key: tempfile.TemporaryFile("w+", encoding="utf-8") for key in ("annotations", "images")}
+        # nameless files beside the split: on its disk, so a full disk is seen (and named) there
+        self._tmp = {key: tempfile.TemporaryFile("w+", encoding="utf-8", dir=split_dir)
+                     for key in ("annotations", "images")}
         self.n_images = self.n_annotations = 0
 
     def add_image(self, file_name: str, width: int, height: int, **extra) -> int:
@@ -126,12 +143,23 @@ class CocoWriter:
 
     def _write(self, key: str, record: dict) -> None:
         f = self._tmp[key]
-        f.write((",\n  " if f.tell() else "  ") + _indented(record, 2))
+        with writing(self.path):
+            f.write((",\n  " if f.tell() else "  ") + _indented(record, 2))
 
     def close(self) -> Path:
         tmp = self.path.with_name(f".{self.path.name}.tmp{os.getpid()}")
         parts = {**{k: _indented(v, 1) for k, v in self.head.items()}}
-        with open(tmp, "w", encoding="utf-8") as out:
+        try:
+            self._write_file(tmp, parts)
+            os.replace(tmp, self.path)
+        finally:
+            tmp.unlink(missing_ok=True)
+            for f in self._tmp.values():
+                f.close()
+        return self.path
+
+    def _write_file(self, tmp: Path, parts: dict) -> None:
+        with writing(self.path), open(tmp, "w", encoding="utf-8") as out:
             out.write("{\n")
             for n, key in enumerate(sorted([*parts, *self._tmp])):
                 out.write(f' "{key}": ')
@@ -147,10 +175,7 @@ class CocoWriter:
                         out.write("\n ]")
                     else:
                         out.write("[]")
-                    f.close()
                 out.write(",\n" if n < 4 else "\n")
             out.write("}\n")
             out.flush()
             os.fsync(out.fileno())
-        os.replace(tmp, self.path)
-        return self.path

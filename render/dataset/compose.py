@@ -2,8 +2,9 @@
 
 The result carries the reference `_annotations.coco.json` category list verbatim (id for id,
 name for name, every field), renumbered image and annotation ids from 1, and at most
-`max_factor` x the reference's image count. It is validated against the reference before it
-is moved into place: a failed check writes nothing.
+`max_factor` x the reference's image count. Every input split is validated first (a bad one is
+refused, listing its problems), and the result is validated against the reference before it is
+moved into place: a failed check, or a full disk, writes nothing.
 """
 
 import os
@@ -15,10 +16,10 @@ import numpy as np
 import yaml
 
 from render import seeding
-from render.dataset.coco import CocoWriter, annotations_by_image, load_split
-from render.dataset.validate import validate_split
-from render.errors import UserError
-from render.files import begin_partial, commit_partial
+from render.dataset.coco import CocoWriter, annotations_by_image
+from render.dataset.validate import require_valid, validate_split
+from render.errors import RunFailed, UserError
+from render.files import building, check_new_dir, inside, writing
 
 
 @dataclass
@@ -62,18 +63,15 @@ def _place_file(src: Path, dst: Path, link: bool) -> None:
             return
         except OSError:
             pass
-    shutil.copyfile(src, dst)
+    with writing(dst):
+        shutil.copyfile(src, dst)
 
 
 def compose(reference: Path, synthetic: list[Path], out: Path, include_real: bool = False,
             max_factor: float = 5.0, sample_seed: int | None = None, mapping_file: Path | None = None,
             link: bool = True) -> ComposeReport:
-    reference, out = Path(reference), Path(out)
-    if out.exists() and not out.is_dir():
-        raise UserError(f"--out is a file: {out}")
-    if out.exists() and any(out.iterdir()):
-        raise UserError(f"--out {out} is not empty; remove it or choose another directory")
-    ref = load_split(reference)
+    reference, out = Path(reference), check_new_dir(out)
+    ref = require_valid(reference, "--reference")
     n_ref = len(ref["images"])
     if n_ref == 0:
         raise UserError(f"{reference}: the reference split has no images, so the {max_factor}x cap is 0")
@@ -85,7 +83,7 @@ def compose(reference: Path, synthetic: list[Path], out: Path, include_real: boo
     if include_real:
         sources.append((reference, ref, "real", {c["id"]: c["id"] for c in ref["categories"]}))
     for k, s in enumerate(synthetic):
-        data = load_split(s)
+        data = require_valid(s, "--synthetic")
         sources.append((Path(s), data, f"syn{k + 1}", category_map(data, ref["categories"], mapping, str(s))))
 
     picks = [list(range(len(d["images"]))) for _, d, _, _ in sources]
@@ -105,14 +103,24 @@ def compose(reference: Path, synthetic: list[Path], out: Path, include_real: boo
         rep.synthetic_dropped = len(flat) - room
         picks = [p if sources[i][2] == "real" else [j for j in p if (i, j) in keep] for i, p in enumerate(picks)]
 
-    tmp = begin_partial(out)
+    with building(out) as tmp:
+        _write(tmp, reference, ref, sources, picks, link, rep)
+        check = validate_split(tmp, reference=reference, max_factor=max_factor)
+        if not check.ok:  # the inputs passed: this is a bug, and nothing is written
+            raise RunFailed(f"the composed split fails validation, nothing written: {check.errors[0]}"
+                            + (f" (and {len(check.errors) - 1} more)" if len(check.errors) > 1 else ""))
+    return rep
+
+
+def _write(tmp: Path, reference: Path, ref: dict, sources: list, picks: list, link: bool,
+           rep: ComposeReport) -> None:
     coco = CocoWriter(tmp, ref["categories"], {"description": f"composed by defectsynth for {reference}"})
     for (src_dir, data, prefix, cmap), pick in zip(sources, picks, strict=True):
         by_image = annotations_by_image(data)
         for j in pick:
             img = data["images"][j]
             name = f"{prefix}__{img['file_name'].replace('/', '__')}"
-            _place_file(src_dir / img["file_name"], tmp / name, link)
+            _place_file(src_dir / img["file_name"], inside(tmp, name), link)
             image_id = coco.add_image(name, img["width"], img["height"])
             for a in by_image.get(img["id"], []):
                 coco.add_annotation(image_id, cmap[a["category_id"]], a["segmentation"], a["area"], a["bbox"],
@@ -123,10 +131,3 @@ def compose(reference: Path, synthetic: list[Path], out: Path, include_real: boo
                 rep.synthetic_images += 1
     rep.annotations = coco.n_annotations
     coco.close()
-    check = validate_split(tmp, reference=reference, max_factor=max_factor)
-    if not check.ok:
-        shutil.rmtree(tmp)
-        raise UserError(f"the composed split fails validation, nothing written: {check.errors[0]}"
-                        + (f" (and {len(check.errors) - 1} more)" if len(check.errors) > 1 else ""))
-    commit_partial(tmp, out)
-    return rep

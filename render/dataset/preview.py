@@ -5,7 +5,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from render.dataset.coco import annotations_by_image, decode_mask, load_split
+from render.dataset.coco import annotations_by_image, decode_mask, load_split, write_image
+from render.dataset.validate import require_valid
+from render.errors import UserError
+from render.files import check_output_file
 
 PALETTE = [(255, 64, 64), (64, 200, 255), (255, 200, 0), (120, 255, 120), (255, 120, 255), (0, 160, 255)]
 
@@ -126,6 +129,9 @@ def side_by_side(columns: dict[str, dict[str, list[np.ndarray]]], n: int, side: 
 
 def overlay_split(split_dir: Path, out_path: Path, n: int = 24, cols: int = 6, side: int = 320,
                   with_originals: bool = False) -> Path:
-    """Write the contact sheet of a split to out_path (PNG or JPEG)."""
-    cv2.imwrite(str(out_path), contact_sheet(split_dir, n, cols, side, with_originals))
-    return Path(out_path)
+    """Write the contact sheet of a split to out_path (PNG or JPEG); the split is validated first."""
+    check_output_file(out_path, "--out")
+    if not cv2.haveImageWriter(str(out_path)):
+        raise UserError(f"--out {out_path}: not an image file name OpenCV can write (use .png or .jpg)")
+    require_valid(split_dir)
+    return write_image(out_path, contact_sheet(split_dir, n, cols, side, with_originals))

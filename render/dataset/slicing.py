@@ -3,7 +3,9 @@
 Works on any split (rendered or real, polygons or RLE): each instance is decoded to its mask,
 cropped per tile and re-encoded as RLE, so fragments are pixel exact (SAHI clips polygons with
 shapely instead, which is not exact for masks and needs polygons). Streams image by image:
-memory holds one image and its masks, never the whole dataset's.
+memory holds one image and its masks, never the whole dataset's. The input is validated first
+(render.dataset.validate.require_valid) and the tiles are written to <out>.partial, renamed to
+--out at the end: bad input or a full disk leaves nothing behind.
 """
 
 from collections import Counter
@@ -14,9 +16,10 @@ import cv2
 from tqdm import tqdm
 
 from render import seeding
-from render.dataset.coco import CocoWriter, annotations_by_image, decode_mask, encode_instance, load_split
+from render.dataset.coco import CocoWriter, annotations_by_image, decode_mask, encode_instance, write_image
+from render.dataset.validate import require_valid
 from render.errors import UserError
-from render.files import begin_partial, commit_partial
+from render.files import building, check_new_dir, inside
 
 
 @dataclass
@@ -49,15 +52,16 @@ def slice_split(split_dir: Path, out_dir: Path, tile: int, overlap: float = 0.2,
         raise UserError(f"--overlap must be in [0, 1), got {overlap}")
     if not (0 <= min_visible <= 1 and 0 <= keep_empty <= 1):
         raise UserError("--min-visible and --keep-empty are fractions in [0, 1]")
-    if out_dir.resolve() == split_dir.resolve():
-        raise UserError("--out must differ from the input split")
-    if out_dir.exists() and not out_dir.is_dir():
-        raise UserError(f"--out is a file: {out_dir}")
-    data = load_split(split_dir)
+    check_new_dir(out_dir)
+    data = require_valid(split_dir)
+    with building(out_dir) as tmp:
+        return _slice(data, split_dir, tmp, tile, overlap, min_area, min_visible, keep_empty, seed, annotation)
+
+
+def _slice(data: dict, split_dir: Path, tmp: Path, tile: int, overlap: float, min_area: int, min_visible: float,
+           keep_empty: float, seed: int, annotation: str) -> SliceReport:
     by_image = annotations_by_image(data)
-    tmp = begin_partial(out_dir)
-    writer = CocoWriter(tmp, data["categories"],
-                                 {"description": f"tiles {tile}px, overlap {overlap} of {split_dir}"})
+    writer = CocoWriter(tmp, data["categories"], {"description": f"tiles {tile}px, overlap {overlap} of {split_dir}"})
     rep = SliceReport()
     for img in tqdm(data["images"], desc="slice", unit="image"):
         rep.images += 1
@@ -91,7 +95,7 @@ def slice_split(split_dir: Path, out_dir: Path, tile: int, overlap: float = 0.2,
                         continue
                     rep.empty_tiles_kept += 1
                 name = f"{stem}__x{x0}_y{y0}.png"
-                cv2.imwrite(str(tmp / name), pixels[y0:y0 + th, x0:x0 + tw], [cv2.IMWRITE_PNG_COMPRESSION, 1])
+                write_image(inside(tmp, name), pixels[y0:y0 + th, x0:x0 + tw], [cv2.IMWRITE_PNG_COMPRESSION, 1])
                 image_id = writer.add_image(name, tw, th, source={"file_name": img["file_name"], "x": x0, "y": y0})
                 rep.tiles += 1
                 for a, frag in kept:
@@ -102,5 +106,4 @@ def slice_split(split_dir: Path, out_dir: Path, tile: int, overlap: float = 0.2,
                     writer.add_annotation(image_id, a["category_id"], *enc, source_id=a["id"])
                     rep.fragments += 1
     writer.close()
-    commit_partial(tmp, out_dir)
     return rep

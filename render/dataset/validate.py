@@ -1,4 +1,9 @@
-"""Checks a COCO split the way the training kit (MMDetection 2.x CocoDataset + pycocotools) reads it."""
+"""Checks a COCO split the way the training kit (MMDetection 2.x CocoDataset + pycocotools) reads it.
+
+validate_split never raises on bad content (any JSON, any values): it reports. The dataset tools
+(slice, compose, augment, preview, stats) read their input through require_valid, so they run
+the same checks first and refuse a split with problems instead of turning it into wrong labels.
+"""
 
 import json
 import numbers
@@ -9,7 +14,8 @@ import numpy as np
 from PIL import Image
 from pycocotools import mask as mask_util
 
-from render.dataset.coco import ANNOTATION_FILE, segmentation_to_rle
+from render.dataset.coco import ANNOTATION_FILE, load_split, segmentation_to_rle
+from render.errors import UserError
 
 AREA_TOLERANCE = 0.10  # relative, plus 4 px, plus half the outline for polygons (see _check_segmentation)
 BBOX_TOLERANCE = 2.0  # px
@@ -38,10 +44,14 @@ def _is_num(v) -> bool:
     return isinstance(v, numbers.Real) and not isinstance(v, bool) and np.isfinite(v)
 
 
+def _is_id(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
 def _check_ids(items: list, what: str, rep: ValidationReport) -> set:
     ids = set()
     for i, it in enumerate(items):
-        if not isinstance(it, dict) or not isinstance(it.get("id"), int) or isinstance(it.get("id"), bool):
+        if not isinstance(it, dict) or not _is_id(it.get("id")):
             rep.errors.append(f"{what}[{i}]: missing or non-integer 'id'")
             continue
         if it["id"] in ids:
@@ -67,7 +77,7 @@ def _check_segmentation(a: dict, img: dict, rep: ValidationReport) -> None:
                 rep.errors.append(f"{where}: polygon point outside the {w}x{h} image")
                 return
     elif isinstance(seg, dict):
-        if list(seg.get("size", [])) != [h, w]:
+        if seg.get("size") != [h, w]:
             rep.errors.append(f"{where}: RLE size {seg.get('size')} != image [height, width] [{h}, {w}]")
             return
         if not isinstance(seg.get("counts"), (str, list)):
@@ -78,10 +88,12 @@ def _check_segmentation(a: dict, img: dict, rep: ValidationReport) -> None:
         return
     try:
         rle = segmentation_to_rle(seg, h, w)
+        if isinstance(seg, dict):  # counts that do not add up to the image: decode refuses them
+            mask_util.decode(rle)
+        area = int(mask_util.area(rle))
     except Exception as e:  # noqa: BLE001 - pycocotools raises bare exceptions on bad RLE
         rep.errors.append(f"{where}: segmentation does not decode: {e}")
         return
-    area = int(mask_util.area(rle))
     if area == 0:
         rep.errors.append(f"{where}: mask is empty")
         return
@@ -97,16 +109,15 @@ def _check_segmentation(a: dict, img: dict, rep: ValidationReport) -> None:
         rep.errors.append(f"{where}: area {a['area']} but the mask has {area} pixels")
     bbox = a.get("bbox")
     if isinstance(bbox, list) and len(bbox) == 4 and all(_is_num(v) for v in bbox):
+        refs = {"the mask's bbox": mask_util.toBbox(rle)}
         if isinstance(seg, list):
-            # against the polygon's own extent: rasterising drops thin spikes of real outlines
+            # or the polygon's own extent: rasterising drops thin spikes of real outlines (real
+            # datasets box the outline; encode_instance boxes the rasterised polygon, pycocotools' way)
             xy = np.vstack([np.asarray(p, dtype=float).reshape(-1, 2) for p in seg])
             lo, hi = xy.min(0), xy.max(0)
-            ref = np.array([lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1]])
-            what = "the polygon's extent"
-        else:
-            ref = mask_util.toBbox(rle)
-            what = "the mask's bbox"
-        if np.abs(np.asarray(bbox, dtype=float) - ref).max() > BBOX_TOLERANCE:
+            refs = {"the polygon's extent": np.array([lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1]]), **refs}
+        if all(np.abs(np.asarray(bbox, dtype=float) - ref).max() > BBOX_TOLERANCE for ref in refs.values()):
+            what, ref = next(iter(refs.items()))
             rep.errors.append(f"{where}: bbox {bbox} does not match {what} {ref.tolist()}")
 
 
@@ -117,14 +128,17 @@ def _check_reference(data: dict, reference: Path, max_factor: float, rep: Valida
     except (OSError, json.JSONDecodeError, UnicodeDecodeError) as e:
         rep.errors.append(f"reference {ref_path}: cannot read ({e})")
         return
-    ref_cats = ref.get("categories", [])
+    if not (isinstance(ref, dict) and all(isinstance(ref.get(k), list) for k in ("images", "categories"))):
+        rep.errors.append(f"reference {ref_path}: not a COCO split (needs lists of images and categories)")
+        return
+    ref_cats = ref["categories"]
     if data["categories"] != ref_cats:
         def show(cats):
             return ", ".join(f"{c.get('id')}:{c.get('name')}" for c in cats if isinstance(c, dict))
 
         rep.errors.append(f"categories differ from the reference: [{show(data['categories'])}] != "
                           f"[{show(ref_cats)}] (the trainer reads the class list from this file)")
-    n_ref = len(ref.get("images", []))
+    n_ref = len(ref["images"])
     cap = int(np.floor(max_factor * n_ref))
     if len(data["images"]) > cap:
         rep.errors.append(f"{len(data['images'])} images exceed the cap of {cap} = {max_factor} x {n_ref} "
@@ -144,6 +158,9 @@ def validate_split(split_dir: Path, reference: Path | None = None, max_factor: f
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         rep.errors.append(f"{path}: not valid JSON: {e}")
         return rep
+    if not isinstance(data, dict):
+        rep.errors.append(f"{path}: the top level must be an object, got a {type(data).__name__}")
+        return rep
     for key in ("images", "annotations", "categories"):
         if not isinstance(data.get(key), list):
             rep.errors.append(f"{path}: top-level '{key}' must be a list")
@@ -156,28 +173,33 @@ def validate_split(split_dir: Path, reference: Path | None = None, max_factor: f
     names = [c.get("name") for c in cats if isinstance(c, dict)]
     if 0 in cat_ids:
         rep.errors.append("category id 0 is used: MMDetection and COCO reserve 0 for the background")
-    if len(set(names)) != len(names) or not all(isinstance(n, str) and n for n in names):
+    if not all(isinstance(n, str) and n for n in names) or len(set(names)) != len(names):
         rep.errors.append(f"category names must be unique non-empty strings, got {names}")
     if not cats:
         rep.errors.append("no categories")
 
     _check_ids(images, "image", rep)
-    by_id = {}
+    by_id, files = {}, {}
     for img in images:
-        if not isinstance(img, dict) or "id" not in img:
+        if not isinstance(img, dict) or not _is_id(img.get("id")):  # reported by _check_ids
             continue
         where = f"image {img['id']}"
         fn = img.get("file_name")
         if not isinstance(fn, str) or not (split_dir / fn).is_file():
             rep.errors.append(f"{where}: file {fn!r} not found in {split_dir}")
             continue
+        if fn in files:
+            rep.errors.append(f"{where}: file {fn!r} is image {files[fn]}'s too (one file, one image)")
+            continue
+        files[fn] = img["id"]
         if not all(isinstance(img.get(k), int) and img.get(k) > 0 for k in ("width", "height")):
             rep.errors.append(f"{where}: width and height must be positive integers")
             continue
         try:
             with Image.open(split_dir / fn) as im:
                 size = im.size
-        except OSError as e:
+                im.verify()  # PNG: every chunk's CRC, so a truncated file is caught (JPEG: the header only)
+        except (OSError, ValueError, Image.DecompressionBombError) as e:
             rep.errors.append(f"{where}: {fn} is not a readable image ({e})")
             continue
         if size != (img["width"], img["height"]):
@@ -189,11 +211,12 @@ def validate_split(split_dir: Path, reference: Path | None = None, max_factor: f
 
     _check_ids(anns, "annotation", rep)
     annotated = set()
+    known_images = {i["id"] for i in images if isinstance(i, dict) and _is_id(i.get("id"))}
     for a in anns:
-        if not isinstance(a, dict) or "id" not in a:
+        if not isinstance(a, dict) or not _is_id(a.get("id")):  # reported by _check_ids
             continue
         where = f"annotation {a['id']}"
-        if a.get("category_id") not in cat_ids:
+        if not _is_id(a.get("category_id")) or a["category_id"] not in cat_ids:
             rep.errors.append(f"{where}: category_id {a.get('category_id')} is not a known category")
         if a.get("iscrowd", 0) not in (0, 1):
             rep.errors.append(f"{where}: iscrowd must be 0 or 1")
@@ -203,9 +226,9 @@ def validate_split(split_dir: Path, reference: Path | None = None, max_factor: f
         bbox_ok = isinstance(bbox, list) and len(bbox) == 4 and all(_is_num(v) for v in bbox)
         if not bbox_ok or bbox[2] <= 0 or bbox[3] <= 0:
             rep.errors.append(f"{where}: bbox must be [x, y, w, h] with w, h > 0, got {bbox}")
-        img = by_id.get(a.get("image_id"))
+        img = by_id.get(a.get("image_id")) if _is_id(a.get("image_id")) else None
         if img is None:
-            if a.get("image_id") not in {i.get("id") for i in images if isinstance(i, dict)}:
+            if not _is_id(a.get("image_id")) or a["image_id"] not in known_images:
                 rep.errors.append(f"{where}: image_id {a.get('image_id')} is not a known image")
             continue
         annotated.add(img["id"])
@@ -218,3 +241,16 @@ def validate_split(split_dir: Path, reference: Path | None = None, max_factor: f
         rep.warnings.append(f"{rep.images_without_annotations} images have no annotation: "
                             "MMDetection's CocoDataset drops them from training (filter_empty_gt)")
     return rep
+
+
+def require_valid(split_dir: Path, what: str = "input split") -> dict:
+    """The split's data once `validate` finds no error in it; else one UserError line that lists
+    the first problems. Every dataset tool reads its input through this."""
+    data = load_split(split_dir)  # its own clear line for a missing file or bad JSON
+    rep = validate_split(split_dir)
+    if rep.ok:
+        return data
+    n = len(rep.errors)
+    shown = "; ".join(rep.errors[:5]) + (f"; and {n - 5} more" if n > 5 else "")
+    raise UserError(f"{what} {split_dir} fails validation, nothing written ({n} problem{'s' * (n > 1)}; "
+                    f"`defectsynth validate {split_dir}` lists them): {shown}".replace("\n", " "))
