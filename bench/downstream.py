@@ -10,6 +10,8 @@ Arms, each trained with 5 seeds and scored on the real val split (segm AP by COC
   (f) all real
   (g) all real + hybrid         + hybrid images up to the cap (4x all real), made from all real
   (h) hybrid only               the images of (g) without the real ones
+  (i) all real + plain          + images rendered from the recipe as it is, up to the cap (to see
+                                  what plain synthetic data does to an all-real detector)
 Nothing is tuned on val: the recipe is fitted to, and hybrid images made from, the train images
 an arm has. Every generated split is kept in --work and reused, and every finished training is
 cached there as JSON, so an interrupted run continues where it stopped.
@@ -28,7 +30,8 @@ import multiprocessing
 import os
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -42,6 +45,7 @@ ARMS = {
     "f": "all real",
     "g": "all real + hybrid (cap)",
     "h": "hybrid only",
+    "i": "all real + plain synthetic (cap)",
 }
 
 
@@ -143,6 +147,9 @@ class Bench:
         """The train splits of one arm for one seed (generating them if needed)."""
         if arm == "f":
             return [self.real_train]
+        if arm == "i":
+            bank = self.rendered(Path(self.a.scene), self.a.bank, "plain", 0)
+            return [self.real_train, self.subset(bank, self.n_extra(self.real_train), "plain_all", 0)]
         if arm in "gh":
             fitted = self.fitted(self.real_train, "fitted_all", 0)
             hyb = self.hybrid(self.real_train, fitted, self.n_extra(self.real_train), "hybrid_all", 0)
@@ -166,23 +173,32 @@ class Bench:
 
     # ---- training ----------------------------------------------------------------------------
     def run(self) -> dict:
-        """Each training starts as soon as its data is ready, while the next arm's data is made."""
+        """Each training starts as soon as its data is ready, while the next arm's data is made;
+        each result is saved as it comes (a training that finished before an interruption, whose
+        metrics.json is in eval/, is not run again)."""
         results = self.work / "results"
         results.mkdir(exist_ok=True)
+        for arm, seed in [(a, s) for a in self.a.arms for s in self.a.seeds]:
+            done = self.work / "eval" / f"{arm}_{seed}" / "metrics.json"
+            if done.exists() and not (results / f"{arm}_{seed}.json").exists():
+                r = json.loads(done.read_text())
+                (results / f"{arm}_{seed}.json").write_text(
+                    json.dumps({k: r[k] for k in ("segm", "bbox", "train_images", "train_s")}, indent=1))
         todo = [(arm, seed) for arm in self.a.arms for seed in self.a.seeds
                 if not (results / f"{arm}_{seed}.json").exists()]
         self.log(f"{len(todo)} trainings to run, {self.a.jobs} at a time")
+
+        def save(future, path):
+            r = future.result()
+            path.write_text(json.dumps(r, indent=1))
+            self.log(f"{path.stem}: segm AP {r['segm']['AP']:.4f}")
+
         with ProcessPoolExecutor(self.a.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-            running = {}
             for arm, seed in todo:
                 train = self.plan(arm, seed)
                 job = ([str(t) for t in train], str(self.val), str(self.work / "eval" / f"{arm}_{seed}"), seed,
                        self.a.iters)
-                running[pool.submit(_train, job)] = results / f"{arm}_{seed}.json"
-            for future in as_completed(running):
-                path, r = running[future], future.result()
-                path.write_text(json.dumps(r, indent=1))
-                self.log(f"{path.stem}: segm AP {r['segm']['AP']:.4f}")
+                pool.submit(_train, job).add_done_callback(partial(save, path=results / f"{arm}_{seed}.json"))
         return {p.stem: json.loads(p.read_text()) for p in results.glob("*.json")}
 
 
@@ -214,6 +230,22 @@ def per_category(results: dict, arms: list[str], seeds: list[int]) -> str:
     return "\n".join(lines)
 
 
+def matches(results: dict, arms: list[str], seeds: list[int]) -> str:
+    """Detections scored >= 0.5 at IoU 0.5, summed over categories, mean over seeds: what an arm's
+    model finds (tp), invents (fp) and misses (fn) on the real val images."""
+    lines = ["| arm | tp | fp | fn | fp per category |", "|---|---|---|---|---|"]
+    for arm in arms:
+        rs = [results[f"{arm}_{s}"] for s in seeds if f"{arm}_{s}" in results]
+        rs = [r for r in rs if "matches" in r["segm"]]
+        if not rs:
+            continue
+        cats = sorted({c for r in rs for c in r["segm"]["matches"]})
+        tot = {k: np.mean([sum(m[k] for m in r["segm"]["matches"].values()) for r in rs]) for k in ("tp", "fp", "fn")}
+        fp = ", ".join(f"{c} {np.mean([r['segm']['matches'].get(c, {}).get('fp', 0) for r in rs]):.1f}" for c in cats)
+        lines.append(f"| ({arm}) | {tot['tp']:.1f} | {tot['fp']:.1f} | {tot['fn']:.1f} | {fp} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--real", type=Path, required=True, help="dataset dir with train/ and val/")
@@ -241,6 +273,8 @@ def main() -> None:
     print(table(results, a.arms, a.seeds))
     print("\nsegm AP per category (mean over seeds):\n")
     print(per_category(results, a.arms, a.seeds))
+    print("\ndetections scored >= 0.5 at IoU 0.5 (mean over seeds):\n")
+    print(matches(results, a.arms, a.seeds))
     print(f"\ntotal {time.perf_counter() - t0:.0f} s")
 
 

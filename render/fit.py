@@ -6,8 +6,9 @@ recipe, measures them the same way and adjusts the recipe:
   applied on the Python side to the clean renders (frames/*/rgb.png) and searched until the
   median brightness, blur metric and noise of the renders match the real ones;
 - defects, from what the renders showed: each category's size keys are scaled so that its median
-  mask area in pixels matches the real one, its weight so that category frequencies match, the
-  number of defects per frame so that instances per image match;
+  mask area in pixels matches the real one, its elongation so that its median aspect matches,
+  its weight so that category frequencies match, the number of defects per frame so that
+  instances per image match;
 - once, before the loop: the real images' median size becomes `camera.resolution`, a grey real
   split makes `camera.grayscale` true, and the categories become the real ones, in their order.
 The fitted recipe is the base recipe's YAML with only the fitted keys changed, so it stays a
@@ -28,6 +29,7 @@ from pydantic import ValidationError
 from render.colour import linear_to_srgb, srgb_to_linear
 from render.config import SceneRecipe, _explain, _read_yaml, load_quality
 from render.dataset.measure import SplitStats, compare, measure_split
+from render.dataset.validate import require_valid
 from render.defects.registry import DEFECT_TYPES
 from render.errors import UserError
 from render.files import write_atomic
@@ -161,6 +163,16 @@ def adjust_defects(data: dict, recipe: SceneRecipe, real: SplitStats, syn: Split
                 _scale_range(item, model, key, size)
             changes.append(f"{kind} ({c}): size keys {', '.join(DEFECT_TYPES[kind].size_keys)} x{size:.2f} "
                            f"(median area real {ra:.0f} px, rendered {sa or 0:.0f} px)")
+        key = DEFECT_TYPES[kind].aspect_key
+        ras, sas = _median_or_none(real.values("aspect", c)), _median_or_none(syn.values("aspect", c))
+        if key and ras and sas and abs(ras / sas - 1) > 0.1:
+            lo_b, hi_b = _bounds(model, key)
+            a, b = item.get(key, getattr(model, key))
+            f = float(np.clip(ras / sas, 1 / MAX_STEP, MAX_STEP))
+            # elongation e >= 1 stretches the shape: its aspect grows with e
+            item[key] = [float(np.clip(round(max(1.0, a * f), 4), lo_b, hi_b)),
+                         float(np.clip(round(max(1.0, b * f), 4), lo_b, hi_b))]
+            changes.append(f"{kind} ({c}): {key} x{f:.2f} (median aspect real {ras:.2f}, rendered {sas:.2f})")
         w = float(np.clip(real_freq[c] / max(syn_freq.get(c, 0.0), 1e-3), 1 / MAX_STEP, MAX_STEP))
         if abs(w - 1) > 0.05:
             item["weight"] = round(float(item.get("weight", model.weight)) * w, 4)
@@ -207,6 +219,7 @@ def fit_recipe(reference: Path, scene: Path, work_dir: Path, iterations: int = 3
     scene, work_dir = Path(scene), Path(work_dir)
     data = _read_yaml(scene, "scene recipe")
     base = _validate(data, scene, scene.resolve().parent)
+    require_valid(reference, "--reference")
     real = measure_split(reference, max_images=max_images, seed=seed)
     missing = [c for c in real.categories if c not in base.categories]
     extra = [c for c in base.categories if c not in real.categories]

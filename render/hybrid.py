@@ -8,10 +8,12 @@ elevation. That local surface is rendered in Cycles twice under the same camera 
 and without the procedural defect, and the real pixels are multiplied (in linear light) by the
 ratio of the two renders: shading, shadows and darkening that the defect adds land on the real
 texture, and the real image stays untouched elsewhere. The mask is the id pass's footprint of the
-defect where the composite visibly changed, so it is exact and never marks an invisible defect.
+defect (spread by the photograph's own blur) where the composite visibly changed, so it is exact
+and never marks an invisible defect.
 
 What the real split says sets what is drawn: the category by its frequency, the defect's area in
-pixels from that category's areas, its place from that category's positions (an edge defect,
+pixels from that category's areas, its long axis turned as theirs are (the local camera rolls),
+its place from that category's positions (an edge defect,
 such as a chip, is aligned with the image border nearest to such a position, as real crops put
 the part's edge there), the number of defects per image from the real counts, and how strongly
 it shows from the contrast of that category's real defects. The change is softened by the
@@ -31,11 +33,12 @@ from tqdm import tqdm
 from render import seeding
 from render.colour import linear_to_srgb, srgb_to_linear
 from render.config import QualityPreset, SceneRecipe
-from render.dataset.coco import CocoWriter, annotations_by_image, decode_mask, encode_instance, load_split
+from render.dataset.coco import CocoWriter, annotations_by_image, decode_mask, encode_instance, write_image
 from render.dataset.measure import SHARP_STEP, SplitStats, blur_sigma, measure_split, noise_sigma
+from render.dataset.validate import require_valid
 from render.defects.registry import DEFECT_TYPES
-from render.errors import UserError
-from render.files import begin_partial, commit_partial
+from render.errors import RunFailed, UserError
+from render.files import building, check_new_dir
 from render.frames import frame_dir
 from render.parts.plate import Plate
 from render.postprocess import compute_contrast, read_id_passes
@@ -71,10 +74,11 @@ class RealSplit:
 
     @classmethod
     def load(cls, split_dir: Path) -> "RealSplit":
+        data = require_valid(split_dir, "--reference")
         stats = measure_split(split_dir, progress=False)
         if not sum(stats.category_counts().values()):
             raise UserError(f"{split_dir}: the reference has no annotated defect to learn sizes and places from")
-        return cls(Path(split_dir), load_split(split_dir), stats, stats.is_grey())
+        return cls(Path(split_dir), data, stats, stats.is_grey())
 
 
 @dataclass
@@ -146,14 +150,20 @@ def _edge_normal(shape, plate: Plate) -> np.ndarray | None:
     return n
 
 
-def footprint_area_mm2(shape, n: int = 96) -> float:
-    """Area of the defect's footprint on the plate (mm^2), on a grid over its bbox."""
+def footprint_moments(shape, n: int = 96) -> tuple[float, float]:
+    """(area mm^2, orientation of its long axis in degrees counter-clockwise from +u) of the
+    defect's footprint on the plate, on a grid over its bbox."""
     lo, hi = (np.asarray(x, float) for x in shape.bbox())
     lo, hi = np.maximum(lo, 0.0), np.minimum(hi, PLATE)
     t = (np.arange(n) + 0.5) / n
     g = np.stack(np.meshgrid(t, t, indexing="ij"), -1).reshape(-1, 2)
     uv = lo + g * (hi - lo)
-    return float(shape.footprint(uv).mean() * np.prod(hi - lo))
+    inside = shape.footprint(uv)
+    area = float(inside.mean() * np.prod(hi - lo))
+    if inside.sum() < 3:
+        return area, 0.0
+    evals, evecs = np.linalg.eigh(np.cov(uv[inside].T))
+    return area, float(np.degrees(np.arctan2(evecs[1, 1], evecs[0, 1])) % 180)
 
 
 def light_azimuth(grey: np.ndarray, x0: int, y0: int, size: int, rng) -> float:
@@ -203,7 +213,7 @@ def plan_defect(rng, real: RealSplit, recipe: SceneRecipe, kind: str, entry, ima
     lo, hi = np.array([0.1 * PLATE] * 2), np.array([0.9 * PLATE] * 2)
     shape = DEFECT_TYPES[kind].sample(rng, entry, lo, hi, plate)
     normal = _edge_normal(shape, plate)
-    area_mm = footprint_area_mm2(shape)
+    area_mm, angle = footprint_moments(shape)
     if area_mm <= 0:
         return None
     areas = real.stats.values("area", entry.category)
@@ -211,8 +221,14 @@ def plan_defect(rng, real: RealSplit, recipe: SceneRecipe, kind: str, entry, ima
     b_lo, b_hi = (np.asarray(x, float) for x in shape.bbox())
     px_per_mm = math.sqrt(target / area_mm)
     extent = float((b_hi - b_lo).max()) * px_per_mm
+    roll = 0.0
     if normal is not None:  # an edge defect's bbox reaches past the edge: half of it shows
         extent = extent / 2
+    else:  # the camera rolls so that the long axis lies as a real defect's of the category does
+        orientations = real.stats.values("orientation", entry.category)
+        want = float(orientations[int(rng.integers(len(orientations)))]) + rng.normal(0, 5)
+        roll = math.radians(angle - want)  # a roll r turns the image content by -r
+        extent = float(np.hypot(*(b_hi - b_lo))) * px_per_mm
     window = int(np.clip(round(extent * 1.4 + 24), MIN_WINDOW, MAX_WINDOW))
     if window > min(h, w) * (2 if normal is not None else 1):
         return None
@@ -237,7 +253,7 @@ def plan_defect(rng, real: RealSplit, recipe: SceneRecipe, kind: str, entry, ima
     grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     azimuth_image = light_azimuth(grey, origin[0], origin[1], window, rng)
     spec = local_spec(rng, recipe, plate, entry.category, shape, centre_uv, window / px_per_mm, window,
-                      np.clip(colour, 0.02, 0.9), azimuth_image, rotation, index, root_seed, quality)
+                      np.clip(colour, 0.02, 0.9), azimuth_image, rotation, roll, index, root_seed, quality)
     r = int(extent) // 2 + MARGIN
     occupied[max(0, y - r):y + r, max(0, x - r):x + r] = True
     contrasts = real.stats.values("defect_contrast", entry.category)
@@ -247,13 +263,14 @@ def plan_defect(rng, real: RealSplit, recipe: SceneRecipe, kind: str, entry, ima
 
 def local_spec(rng, recipe: SceneRecipe, plate: Plate, category: str, shape, centre_uv: np.ndarray,
                window_mm: float, window: int, colour: np.ndarray, azimuth_image: float, rotation: int,
-               index: int, root_seed: int, quality: QualityPreset) -> FrameSpec:
+               roll: float, index: int, root_seed: int, quality: QualityPreset) -> FrameSpec:
     """The local render of one defect: the flat plate seen from straight above, `window_mm` wide,
-    lit from the side the real spot brightens towards (turned back from the image into the render)."""
+    rolled by `roll`, lit from the side the real spot brightens towards (turned back from the
+    image into the render: a roll r shows a plate direction b at b - r in the image)."""
     distance = window_mm * FOCAL / SENSOR
     look = plate.surface_points(centre_uv[None])[0]
     lx, ly = _rot((math.cos(azimuth_image), -math.sin(azimuth_image)), -rotation)
-    azimuth = math.atan2(-ly, lx)
+    azimuth = math.atan2(-ly, lx) + roll
     lr = recipe.lights
     elevation = math.radians(rng.uniform(*lr.elevation))
     dist = max(float(rng.uniform(*lr.distance)), 3 * distance)
@@ -273,7 +290,7 @@ def local_spec(rng, recipe: SceneRecipe, plate: Plate, category: str, shape, cen
         part=plate,
         camera=Camera(location=(look + [0, 0, distance]).tolist(), look_at=look.tolist(), up=[0.0, 1.0, 0.0],
                       focal_length=FOCAL, sensor_width=SENSOR, short_side=1.0, azimuth=0.0, fill=1.0,
-                      exposure=0.0, roll=0.0, grayscale=False, f_stop=0.0, focus_distance=distance,
+                      exposure=0.0, roll=roll, grayscale=False, f_stop=0.0, focus_distance=distance,
                       clip_start=distance * 0.5, clip_end=distance * 2 + 1000.0),
         defects=(Defect(id=1, category=category, shape=shape),),
         material=material, lights=(light,),
@@ -328,8 +345,10 @@ def composite(image: np.ndarray, placements: list[tuple[Placement, np.ndarray, n
         # only the footprint changes (feathered by a pixel): a visible change must be labelled
         keep = cv2.GaussianBlur(cv2.dilate(footprint.astype(np.float32), np.ones((3, 3), np.uint8)), (0, 0), 0.7)
         ratio = 1 + (ratio - 1) * keep[..., None]
+        reach = keep
         if blur > 0:
             ratio = cv2.GaussianBlur(np.ascontiguousarray(ratio), (0, 0), blur)
+            reach = cv2.GaussianBlur(keep, (0, 0), blur)
         x0, y0 = p.origin
         ix0, iy0, ix1, iy1 = max(0, x0), max(0, y0), min(w, x0 + p.window), min(h, y0 + p.window)
         inside = footprint[iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0]
@@ -344,7 +363,9 @@ def composite(image: np.ndarray, placements: list[tuple[Placement, np.ndarray, n
             r = np.exp(np.log(r) * float(np.clip(p.contrast / c1, 0.25, 4.0)))
         delta = (linear_to_srgb(spot * r) * 255).mean(-1) - before
         mask = np.zeros((h, w), bool)
-        mask[iy0:iy1, ix0:ix1] = inside & (np.abs(delta) > VISIBLE)
+        # the photograph's blur spreads the defect past its footprint; a visible halo is labelled too
+        spread = reach[iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0] > 0.02
+        mask[iy0:iy1, ix0:ix1] = spread & (np.abs(delta) > VISIBLE)
         candidate = lin.copy()
         candidate[iy0:iy1, ix0:ix1] = spot * r
         grey_after = np.clip(np.rint((linear_to_srgb(candidate) * 255).mean(-1)), 0, 255).astype(np.uint8)
@@ -371,7 +392,7 @@ def hybrid(reference: Path, recipe: SceneRecipe, n: int, out: Path, seed: int = 
     from render.cluster import Workers, run_frames
     from render.config import load_quality
 
-    reference, out = Path(reference), Path(out)
+    reference, out = Path(reference), check_new_dir(Path(out))
     quality = quality or load_quality("preview", samples=32)
     real = RealSplit.load(reference)
     n_real = len(real.data["images"])
@@ -380,8 +401,6 @@ def hybrid(reference: Path, recipe: SceneRecipe, n: int, out: Path, seed: int = 
     if n > max_factor * n_real:
         raise UserError(f"{n} images exceed the cap of {int(max_factor * n_real)} = {max_factor:g} x {n_real} "
                         "real train images")
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise UserError(f"--out {out} exists and is not an empty directory")
     entries: dict[str, list] = {}
     for kind, entry in recipe.defects.enabled():
         entries.setdefault(entry.category, []).append((kind, entry))
@@ -389,16 +408,29 @@ def hybrid(reference: Path, recipe: SceneRecipe, n: int, out: Path, seed: int = 
     missing = [c for c in real.stats.categories if counts[c] and c not in entries]
     if missing:
         raise UserError(f"the recipe has no defect type for the reference's categories {missing}")
+    plans = plan_images(real, recipe, entries, list_backgrounds(real, backgrounds), n, seed, quality)
+    specs = [s for _, _, ps in plans for p in ps
+             for s in (p.spec, replace(p.spec, frame_index=p.spec.frame_index + 1, defects=()))]
+    log(f"hybrid: {len(specs) // 2} defects in {n} images; rendering {len(specs)} local views")
+    work = out.parent / f".{out.name}.hybrid"  # kept until the split is written: a rerun renders only what is missing
+    outcome = run_frames(work, specs, quality.batch_size, Workers(workers=workers), desc="hybrid render")
+    if outcome.failed:
+        raise RunFailed(f"{len(outcome.failed)} local renders failed (logs in {work / 'logs'}); run again to retry")
+    with building(out) as tmp:
+        result = write_split(tmp, real, recipe, plans, work, seed, quality)
+    shutil.rmtree(work, ignore_errors=True)
+    return result
+
+
+def plan_images(real: RealSplit, recipe: SceneRecipe, entries: dict, bases: list, n: int, seed: int,
+                quality: QualityPreset) -> list[tuple[Path, Background, list[Placement]]]:
+    """For each output image: its photograph and the defects to render into it."""
+    counts = real.stats.category_counts()
     cats = [c for c in real.stats.categories if counts[c]]
     freq = np.array([counts[c] for c in cats], float)
     per_image = real.stats.values("instances_per_image")
     per_image = per_image[per_image > 0].astype(int)
-    bases = list_backgrounds(real, backgrounds)
-    cat_ids = {c["name"]: c["id"] for c in real.data["categories"]}
-    work = out.parent / f".{out.name}.hybrid"
-
-    plans = []
-    index = 1
+    plans, index = [], 1
     for k in tqdm(range(1, n + 1), desc="hybrid plan", unit="image"):
         rng = seeding.stream(seeding.frame_seed(seed, k), "hybrid")
         path, image_id = bases[int(rng.integers(len(bases)))]
@@ -420,34 +452,31 @@ def hybrid(reference: Path, recipe: SceneRecipe, n: int, out: Path, seed: int = 
                     index += 2
                     break
         plans.append((path, bg, placements))
-    specs = [s for _, _, ps in plans for p in ps
-             for s in (p.spec, replace(p.spec, frame_index=p.spec.frame_index + 1, defects=()))]
-    log(f"hybrid: {len(specs) // 2} defects in {n} images; rendering {len(specs)} local views")
-    outcome = run_frames(work, specs, quality.batch_size, Workers(workers=workers), desc="hybrid render")
-    if outcome.failed:
-        raise UserError(f"{len(outcome.failed)} local renders failed (logs in {work / 'logs'}); run again to retry")
+    return plans
 
-    tmp = begin_partial(out)
-    coco = CocoWriter(tmp, real.data["categories"], {"description": f"hybrid: {recipe.name} into {reference}",
+
+def write_split(tmp: Path, real: RealSplit, recipe: SceneRecipe, plans: list, work: Path, seed: int,
+                quality: QualityPreset) -> dict:
+    """Composite every planned image into `tmp` and write its annotations (the photograph's own,
+    minus what a new defect covers, and the new ones)."""
+    coco = CocoWriter(tmp, real.data["categories"], {"description": f"hybrid: {recipe.name} into {real.split_dir}",
                                                      "root_seed": seed})
-    kept, dropped = {c: 0 for c in cats}, 0
+    cat_ids = {c["name"]: c["id"] for c in real.data["categories"]}
+    kept, dropped = {c: 0 for c in real.stats.categories}, 0
     for k, (path, bg, placements) in enumerate(tqdm(plans, desc="hybrid composite", unit="image"), start=1):
         rng = seeding.stream(seeding.frame_seed(seed, k), "hybrid_noise")
         image = cv2.imread(str(path), cv2.IMREAD_COLOR)
         rendered = [(p, *read_local_render(work, p)) for p in placements]
         result, masks, lost = composite(image, rendered, real.grey, rng, quality.min_area, quality.min_contrast)
         dropped += lost
-        ext = ".jpg" if path.suffix.lower() in (".jpg", ".jpeg") else ".png"
-        name = f"hybrid_{k:06d}{ext}"
-        params = [cv2.IMWRITE_JPEG_QUALITY, 95] if ext == ".jpg" else [cv2.IMWRITE_PNG_COMPRESSION, 3]
-        if not cv2.imwrite(str(tmp / name), result, params):
-            raise UserError(f"cannot write {tmp / name}")
+        jpeg = path.suffix.lower() in (".jpg", ".jpeg")  # as the photographs were stored
+        name = f"hybrid_{k:06d}{'.jpg' if jpeg else '.png'}"
+        write_image(tmp / name, result, [cv2.IMWRITE_JPEG_QUALITY, 95] if jpeg else None)
         image_id = coco.add_image(name, result.shape[1], result.shape[0], source={"file_name": path.name})
-        real_masks = [(cid, m) for cid, m in bg.masks]
         new = np.zeros(result.shape[:2], bool)
         for _, m in masks:
             new |= m
-        for cid, m in real_masks:
+        for cid, m in bg.masks:
             enc = encode_instance(m & ~new, "rle")
             if enc is not None:
                 coco.add_annotation(image_id, cid, *enc)
@@ -457,6 +486,4 @@ def hybrid(reference: Path, recipe: SceneRecipe, n: int, out: Path, seed: int = 
                 coco.add_annotation(image_id, cat_ids[cat], *enc)
                 kept[cat] += 1
     coco.close()
-    commit_partial(tmp, out)
-    shutil.rmtree(work, ignore_errors=True)
-    return {"images": n, "instances": kept, "dropped": dropped}
+    return {"images": len(plans), "instances": kept, "dropped": dropped}

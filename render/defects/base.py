@@ -7,7 +7,7 @@ A defect type is a frozen record (its values in the frame spec) with:
 - footprint(uv): where it visibly changes the surface (its instance mask on the mesh);
 - refinement(across): (skeleton points, core radius, mesh spacing) that the mesher must resolve;
 - bbox(): (lo, hi) corners in (u, v) outside which it has no effect;
-- size_keys: its recipe keys that set its extent across the surface (scaled by `fit`).
+- size_keys, aspect_key: its recipe keys that set its extent and its elongation (scaled by `fit`).
 An optional `darken` field (0..1) darkens and roughens the material on the footprint: the dark
 interior of cracks and pits, and the whole look of texture-only defects (stains).
 """
@@ -36,6 +36,8 @@ class DefectType(DefectShape, abc.ABC):
     draw_order: ClassVar[int]
     # the recipe keys that set its extent across the surface (fit scales them to match mask areas)
     size_keys: ClassVar[tuple[str, ...]] = ()
+    # the recipe key that sets its long / short axis (fit scales it to match mask aspects), if any
+    aspect_key: ClassVar[str | None] = None
 
     @classmethod
     @abc.abstractmethod

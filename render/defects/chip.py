@@ -30,6 +30,7 @@ class Chip(Blob):
     Recipe = ChipRecipe
     draw_order = 5
     size_keys = ('radius', 'depth')
+    aspect_key = "elongation"
 
     depth: float
     rough: float

@@ -32,6 +32,7 @@ class Collision(Dent):
     Recipe = CollisionRecipe
     draw_order = 6
     size_keys = ('radius',)
+    aspect_key = "elongation"
 
     rim_height: float
     rim_width: float

@@ -47,6 +47,7 @@ class Dent(DefectType):
     Recipe = DentRecipe
     draw_order = 1
     size_keys = ('radius',)
+    aspect_key = "elongation"
 
     center: tuple
     radius: float

@@ -38,6 +38,7 @@ class Uneven(Textured, Blob):
     Recipe = UnevenRecipe
     draw_order = 9
     size_keys = ('radius',)
+    aspect_key = "elongation"
 
     darken: float
     bump: float

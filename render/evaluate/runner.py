@@ -6,9 +6,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from render.dataset.coco import encode_instance, load_split
+from render.dataset.coco import encode_instance
 from render.dataset.measure import is_grey
 from render.dataset.preview import draw_overlay
+from render.dataset.validate import require_valid
 from render.errors import UserError
 from render.evaluate import require_torch
 from render.evaluate.data import load_samples
@@ -26,15 +27,15 @@ def evaluate(train_splits: list[Path], val_split: Path, out: Path, model: str = 
     defects of a few pixels stay a few pixels. Grey datasets train on one channel.
     """
     require_torch("evaluate" if model == "unet" else "evaluate --model maskrcnn", vision=model == "maskrcnn")
-    import torch
 
-    torch.set_num_threads(max(1, torch.get_num_threads()))
     val_split = Path(val_split)
     train_splits = [Path(s) for s in train_splits]
     for s in train_splits:
         if s.resolve() == val_split.resolve():
             raise UserError(f"{s} is both a train and the val split: train and val must never mix")
-    val_data = load_split(val_split)
+    val_data = require_valid(val_split, "--val")
+    for s in train_splits:
+        require_valid(s, "--train")
     names = [c["name"] for c in val_data["categories"]]
     t0 = time.perf_counter()
     train = [smp for s in train_splits for smp in load_samples(s, names, max_side=max_side)]
