@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 from render.files import write_atomic
+from render.fixtures import build_frame_mesh
 from render.spec import MANIFEST_FILE, MESH_FILE, SPEC_FILE, FrameSpec, dumps
 
 
@@ -38,7 +39,7 @@ def prepare_frame(directory: Path, spec: FrameSpec) -> bool:
         return False
     manifest.unlink(missing_ok=True)
     write_atomic(spec_path, text)
-    mesh = spec.part.build_mesh(spec.defects, spec.mesh)
+    mesh = build_frame_mesh(spec)
     tmp = directory / ("tmp." + MESH_FILE)
     mesh.save(tmp)
     os.replace(tmp, directory / MESH_FILE)
