@@ -36,6 +36,8 @@ class DefectType(DefectShape, abc.ABC):
     draw_order: ClassVar[int]
     # the recipe keys that set its extent across the surface (fit scales them to match mask areas)
     size_keys: ClassVar[tuple[str, ...]] = ()
+    # a look lying over whatever is on the surface: an assembly's flat pieces (pads, traces) take it too
+    overlays: ClassVar[bool] = False
 
     @classmethod
     @abc.abstractmethod

@@ -40,6 +40,7 @@ class Stain(Textured, Blob):
     Recipe = StainRecipe
     draw_order = 4
     size_keys = ('radius',)
+    overlays = True
 
     darken: float
     tint: float = optional(0.0)

@@ -6,7 +6,7 @@ Paint is (r, g, b, metallic, roughness), linear RGB; a piece without paint takes
 material. Coordinates are millimetres in the part's frame (z up, the table at z = 0).
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -23,11 +23,12 @@ class Piece:
     defect: int = 0  # defect instance id of all its faces
     anchor: np.ndarray | None = None  # a lead's root, about which it bends
     darken: float = 0.0  # darker, rougher (a dark inside)
+    look: tuple | None = None  # per face (defect id, darken, tint, mottle): a stain lying over it
 
     def moved(self, fn) -> "Piece":
         """A copy with fn applied to its vertices (and anchor)."""
         anchor = None if self.anchor is None else fn(self.anchor[None])[0]
-        return Piece(fn(self.verts), self.faces, self.paint, self.smooth, self.defect, anchor, self.darken)
+        return replace(self, verts=fn(self.verts), anchor=anchor)
 
 
 @dataclass
@@ -71,20 +72,25 @@ def rotate_about(axis_point, axis, angle: float):
 
 # ---- shapes ------------------------------------------------------------------------------
 def prism(outline: np.ndarray, z0: float, z1: float) -> tuple[np.ndarray, np.ndarray]:
-    """A star-shaped polygon (seen from its centroid) extruded from z0 to z1, closed."""
+    """A simple polygon extruded from z0 to z1, closed (caps by constrained Delaunay)."""
+    import triangle
+
     outline = np.asarray(outline, float)
+    x, y = outline[:, 0], outline[:, 1]
+    if np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y) < 0:
+        outline = outline[::-1]  # counter-clockwise: walls and the top then face out as built
     n = len(outline)
-    c = outline.mean(0)
-    bottom = np.column_stack([outline, np.full(n, z0)])
-    top = np.column_stack([outline, np.full(n, z1)])
-    verts = np.vstack([bottom, top, [[*c, z0], [*c, z1]]])
     a = np.arange(n)
     b = np.roll(a, -1)
-    faces = np.vstack([np.column_stack([a, b, n + b]), np.column_stack([a, n + b, n + a]),
-                       np.column_stack([b, a, np.full(n, 2 * n)]),
-                       np.column_stack([n + a, n + b, np.full(n, 2 * n + 1)])])
-    centre = np.array([*c, (z0 + z1) / 2])
-    return verts, _outward(verts, faces, centre)
+    cap = triangle.triangulate({"vertices": outline, "segments": np.column_stack([a, b])}, "p")
+    if len(cap["vertices"]) != n:
+        raise ValueError("prism outline must be a simple polygon")
+    tri = cap["triangles"]
+    verts = np.vstack([np.column_stack([outline, np.full(n, z0)]), np.column_stack([outline, np.full(n, z1)])])
+    area = np.cross(outline[tri[:, 1]] - outline[tri[:, 0]], outline[tri[:, 2]] - outline[tri[:, 0]])
+    tri = np.where((area < 0)[:, None], tri[:, ::-1], tri)  # counter-clockwise seen from above
+    faces = np.vstack([np.column_stack([a, b, n + b]), np.column_stack([a, n + b, n + a]), tri[:, ::-1], n + tri])
+    return verts, faces
 
 
 def box(size, z0: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
@@ -193,22 +199,27 @@ def wedge(length: float, width: float, height: float) -> tuple[np.ndarray, np.nd
     return verts, _outward(verts, faces, verts.mean(0))
 
 
-def strip(path: np.ndarray, width: float, z0: float, z1: float) -> list[tuple[np.ndarray, np.ndarray]]:
+def strip(path: np.ndarray, width: float, z0: float, z1: float, lift: float = 0.0) -> list:
     """A flat strip along a 2D polyline (a trace, a silkscreen stroke): a box per segment and a
-    round joint at each corner."""
+    round joint at each corner. Where they overlap, their tops differ by a micrometre: coplanar
+    overlapping faces would shadow each other in Cycles (black specks). `lift` raises it all
+    (strips that cross each other get different lifts)."""
     path = np.asarray(path, float)
     out = []
-    for a, b in zip(path[:-1], path[1:], strict=True):
+    for k, (a, b) in enumerate(zip(path[:-1], path[1:], strict=True)):
         d = b - a
         length = float(np.linalg.norm(d))
         if length < 1e-9:
             continue
-        v, f = box((length, width, z1 - z0), z0)
+        v, f = box((length, width, z1 - z0 + lift + k * STEP), z0)
         out.append((placer([*(a + b) / 2, 0.0], float(np.arctan2(d[1], d[0])))(v), f))
     for p in path[1:-1]:
-        v, f = prism(disc_outline(width / 2, 8), z0, z1)
+        v, f = prism(disc_outline(width / 2, 8), z0, z1 + lift - STEP / 2)
         out.append((v + [p[0], p[1], 0.0], f))
     return out
+
+
+STEP = 1e-3  # mm between the tops of overlapping flat pieces
 
 
 def _outward(verts, faces, centre):
@@ -223,33 +234,32 @@ def paint_rows(n: int, paint) -> np.ndarray:
     return np.tile([*paint, 1.0], (n, 1))
 
 
-def with_pieces(mesh: PartMesh, pieces: list, surface_paint=None, body_paint=None,
-                n_surface: int | None = None) -> PartMesh:
+def with_pieces(mesh: PartMesh, pieces: list, surface_paint=None, body_paint=None) -> PartMesh:
     """The mesh with the pieces appended (each with its paint, defect id and shading); the
-    mesh's own faces get surface_paint (the first n_surface faces) and body_paint (the rest)."""
+    mesh's own smooth faces (its defect surface) get surface_paint, its flat ones body_paint."""
     n = len(mesh.faces)
-    n_surface = n if n_surface is None else n_surface
-    paint = mesh.face_paint if mesh.face_paint is not None else np.vstack(
-        [paint_rows(n_surface, surface_paint), paint_rows(n - n_surface, body_paint)])
-    verts, faces, defect, smooth, darken, uvs, paints = [mesh.vertices], [mesh.faces], [mesh.face_defect], \
-        [mesh.face_smooth], [mesh.face_darken], [mesh.uv], [paint]
-    offset = len(mesh.vertices)
-    for p in pieces:
-        nf = len(p.faces)
-        verts.append(p.verts)
-        faces.append(p.faces + offset)
-        defect.append(np.full(nf, p.defect, dtype=np.int64))
-        smooth.append(np.full(nf, p.smooth))
-        darken.append(np.full(nf, p.darken))
-        uvs.append(p.verts[:, :2])  # texture space: mm in the part's frame
-        paints.append(paint_rows(nf, p.paint))
-        offset += len(p.verts)
-    n_new = sum(len(p.faces) for p in pieces)
+    if mesh.face_paint is not None:
+        paint = mesh.face_paint
+    else:
+        paint = np.where(mesh.face_smooth[:, None], paint_rows(n, surface_paint), paint_rows(n, body_paint))
+    looks = [p.look or (np.full(len(p.faces), p.defect), np.full(len(p.faces), p.darken), None, None) for p in pieces]
+    has = {k: any(lk[k] is not None for lk in looks) or getattr(mesh, name) is not None
+           for k, name in ((2, "face_tint"), (3, "face_mottle"))}
 
-    def extend(a, width):
-        return None if a is None else np.vstack([a, np.zeros((n_new, width))])
+    def rows(a, count, width):
+        return np.zeros((count, width)) if a is None else a
 
-    return PartMesh(vertices=np.vstack(verts), faces=np.vstack(faces), face_defect=np.concatenate(defect),
-                    face_smooth=np.concatenate(smooth), face_darken=np.concatenate(darken), uv=np.vstack(uvs),
-                    face_tint=extend(mesh.face_tint, 4), face_mottle=extend(mesh.face_mottle, 2),
-                    face_paint=np.vstack(paints))
+    offset = np.cumsum([len(mesh.vertices)] + [len(p.verts) for p in pieces])
+    return PartMesh(
+        vertices=np.vstack([mesh.vertices, *(p.verts for p in pieces)]),
+        faces=np.vstack([mesh.faces, *(p.faces + o for p, o in zip(pieces, offset, strict=False))]),
+        face_defect=np.concatenate([mesh.face_defect, *(lk[0] for lk in looks)]).astype(np.int64),
+        face_smooth=np.concatenate([mesh.face_smooth, *(np.full(len(p.faces), p.smooth) for p in pieces)]),
+        face_darken=np.concatenate([mesh.face_darken, *(lk[1] for lk in looks)]),
+        uv=np.vstack([mesh.uv, *(p.verts[:, :2] for p in pieces)]),  # texture space: mm in the part's frame
+        face_tint=np.vstack([rows(mesh.face_tint, n, 4), *(rows(lk[2], len(p.faces), 4) for p, lk in
+                                                           zip(pieces, looks, strict=True))]) if has[2] else None,
+        face_mottle=np.vstack([rows(mesh.face_mottle, n, 2), *(rows(lk[3], len(p.faces), 2) for p, lk in
+                                                               zip(pieces, looks, strict=True))]) if has[3] else None,
+        face_paint=np.vstack([paint, *(paint_rows(len(p.faces), p.paint) for p in pieces)]),
+    )

@@ -74,9 +74,20 @@ def sample_others(rng, recipe: SceneRecipe, part: Part, camera: Camera,
         other = other.facing(math.atan2(loc[1], loc[0]), np.zeros(3))
         other, _ = other.anchored(rng, loc, np.asarray(cam.look_at), half_angle)
         index = len(placed) + 1
-        defects += sample_defects(rng, recipe, other, cam, first_id + len(defects), index)
+        if _in_view(cam, other):  # a part out of the frame gets no defects (they would all be dropped)
+            defects += sample_defects(rng, recipe, other, cam, first_id + len(defects), index)
         placed.append(Placed(part=other, offset=center.tolist(), angle=turn))
     return tuple(placed), defects
+
+
+def _in_view(camera: Camera, part: Part) -> bool:
+    """Whether any of the part's outline, seen from the camera, lies inside the frame's cone."""
+    loc, look = np.asarray(camera.location), np.asarray(camera.look_at)
+    forward = (look - loc) / np.linalg.norm(look - loc)
+    half_angle = math.atan(camera.sensor_width / 2 / camera.focal_length * camera.short_side)
+    to = part.part_center() - loc
+    off = math.acos(np.clip(to @ forward / np.linalg.norm(to), -1, 1))
+    return off - math.atan(part.footprint_radius() / np.linalg.norm(to)) < half_angle
 
 
 def sample_fixtures(rng, recipe: SceneRecipe, part: Part, others) -> tuple[Fixture, ...]:
