@@ -238,10 +238,9 @@ def with_pieces(mesh: PartMesh, pieces: list, surface_paint=None, body_paint=Non
     """The mesh with the pieces appended (each with its paint, defect id and shading); the
     mesh's own smooth faces (its defect surface) get surface_paint, its flat ones body_paint."""
     n = len(mesh.faces)
-    if mesh.face_paint is not None:
-        paint = mesh.face_paint
-    else:
-        paint = np.where(mesh.face_smooth[:, None], paint_rows(n, surface_paint), paint_rows(n, body_paint))
+    paint = np.where(mesh.face_smooth[:, None], paint_rows(n, surface_paint), paint_rows(n, body_paint))
+    if mesh.face_paint is not None:  # its own paint (a cut's bare metal) wins
+        paint = np.where(mesh.face_paint[:, 5:] > 0, mesh.face_paint, paint)
     looks = [p.look or (np.full(len(p.faces), p.defect), np.full(len(p.faces), p.darken), None, None) for p in pieces]
     has = {k: any(lk[k] is not None for lk in looks) or getattr(mesh, name) is not None
            for k, name in ((2, "face_tint"), (3, "face_mottle"))}
