@@ -17,6 +17,7 @@ class BentLeadRecipe(DefectRecipe):
 
     category: str = "bent_lead"
     angle: Range(1, 150) = (20, 60)  # degrees
+    kinds: list[str] | None = None  # the items it may bend (e.g. [header]); None: any with leads
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,8 @@ class BentLead(ItemDefect):
 
     @classmethod
     def sample(cls, rng, r: BentLeadRecipe, lo, hi, part) -> "BentLead":
-        k = pick_item(rng, part, lo, hi, lambda it: len(it.leads) > 0, "bent_lead")
+        k = pick_item(rng, part, lo, hi, lambda it: len(it.leads) > 0 and (r.kinds is None or it.kind in r.kinds),
+                      "bent_lead")
         item = part.layout[k]
         j = int(rng.integers(len(item.leads)))
         x0, y0, x1, y1 = item.leads[j]

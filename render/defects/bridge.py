@@ -21,9 +21,9 @@ class BridgeRecipe(DefectRecipe):
 def neighbours(item) -> list[tuple[int, int]]:
     """Pairs of pads side by side at the item's smallest pad spacing (leads of one row)."""
     n = len(item.leads)
-    c = np.array([p[:2] for p in item.pads[:n]])
-    if n < 2:
+    if n < 2 or len(item.pads) < n:  # through-hole pins have no pads on top
         return []
+    c = np.array([p[:2] for p in item.pads[:n]])
     d = np.linalg.norm(c[:, None] - c[None], axis=2) + np.eye(n) * 1e9
     pitch = d.min()
     return [(i, j) for i in range(n) for j in range(i + 1, n) if d[i, j] < 1.2 * pitch]
@@ -40,7 +40,7 @@ class Bridge(ItemDefect):
 
     @classmethod
     def sample(cls, rng, r: BridgeRecipe, lo, hi, part) -> "Bridge":
-        k = pick_item(rng, part, lo, hi, lambda it: bool(neighbours(it)) and it.kind != "header", "bridge")
+        k = pick_item(rng, part, lo, hi, lambda it: bool(neighbours(it)), "bridge")
         item = part.layout[k]
         pairs = neighbours(item)
         a, b = pairs[int(rng.integers(len(pairs)))]
