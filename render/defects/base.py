@@ -44,6 +44,11 @@ class DefectType(DefectShape, abc.ABC):
     def sample(cls, rng: np.random.Generator, r: DefectRecipe, lo: np.ndarray, hi: np.ndarray, part):
         ...
 
+    @classmethod
+    def applies_to(cls, part, r: DefectRecipe) -> bool:
+        """Whether it can go on this part (a recipe may mix parts: a bent lead needs leads)."""
+        return True
+
     @abc.abstractmethod
     def displacement(self, uv: np.ndarray) -> np.ndarray:
         ...

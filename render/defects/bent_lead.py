@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from render.defects.base import DefectRecipe
-from render.defects.items import ItemDefect, drop, mark, pick_item
+from render.defects.items import ItemDefect, drop, mark
 from render.parts.pieces import rotate_about
 from render.ranges import Range, uniform
 
@@ -31,9 +31,12 @@ class BentLead(ItemDefect):
     angle: float  # radians
 
     @classmethod
+    def suits(cls, it, r) -> bool:
+        return len(it.leads) > 0 and (r.kinds is None or it.kind in r.kinds)
+
+    @classmethod
     def sample(cls, rng, r: BentLeadRecipe, lo, hi, part) -> "BentLead":
-        k = pick_item(rng, part, lo, hi, lambda it: len(it.leads) > 0 and (r.kinds is None or it.kind in r.kinds),
-                      "bent_lead")
+        k = cls.pick(rng, part, lo, hi, r)
         item = part.layout[k]
         j = int(rng.integers(len(item.leads)))
         x0, y0, x1, y1 = item.leads[j]

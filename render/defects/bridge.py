@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from render.defects.base import DefectRecipe
-from render.defects.items import ItemDefect, pick_item
+from render.defects.items import ItemDefect
 from render.parts.components import PAD_H, SOLDER
 from render.parts.pieces import Piece, dome, placer
 from render.ranges import Range, uniform
@@ -39,8 +39,12 @@ class Bridge(ItemDefect):
     height: float
 
     @classmethod
+    def suits(cls, it, r) -> bool:
+        return bool(neighbours(it))
+
+    @classmethod
     def sample(cls, rng, r: BridgeRecipe, lo, hi, part) -> "Bridge":
-        k = pick_item(rng, part, lo, hi, lambda it: bool(neighbours(it)), "bridge")
+        k = cls.pick(rng, part, lo, hi, r)
         item = part.layout[k]
         pairs = neighbours(item)
         a, b = pairs[int(rng.integers(len(pairs)))]

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from render.defects.base import DefectRecipe
-from render.defects.items import ItemDefect, mark, pick_item
+from render.defects.items import ItemDefect, mark
 from render.ranges import Range, uniform
 
 
@@ -25,8 +25,12 @@ class Bulge(ItemDefect):
     height: float  # fraction of the top's radius
 
     @classmethod
+    def suits(cls, it, r) -> bool:
+        return it.kind == "top"
+
+    @classmethod
     def sample(cls, rng, r: BulgeRecipe, lo, hi, part) -> "Bulge":
-        k = pick_item(rng, part, lo, hi, lambda it: it.kind == "top", "bulge")
+        k = cls.pick(rng, part, lo, hi, r)
         item = part.layout[k]
         return cls(item=k, center=tuple(item.center), reach=float(item.size[0]), height=uniform(rng, r.height))
 

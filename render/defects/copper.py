@@ -9,7 +9,7 @@ import numpy as np
 from pydantic import Field
 
 from render.defects.base import DefectRecipe
-from render.defects.items import ItemDefect, pick_item
+from render.defects.items import ItemDefect
 from render.parts.components import PAD_H
 from render.parts.pieces import Piece, prism
 from render.ranges import Range, uniform
@@ -42,8 +42,12 @@ class Copper(ItemDefect):
     outline: tuple  # polygon (u, v)
 
     @classmethod
+    def suits(cls, it, r) -> bool:
+        return it.kind == "trace"
+
+    @classmethod
     def sample(cls, rng, r: CopperRecipe, lo, hi, part) -> "Copper":
-        k = pick_item(rng, part, lo, hi, lambda it: it.kind == "trace", "copper")
+        k = cls.pick(rng, part, lo, hi, r)
         item = part.layout[k]
         pts = _points(item.path)
         seen = np.nonzero(np.all((pts[1:-1] >= lo) & (pts[1:-1] <= hi), axis=1))[0] + 1

@@ -23,6 +23,19 @@ class ItemDefect(DefectType):
     center: tuple  # (u, v) of the region it changes
     reach: float  # half the size of that region, mm
 
+    @classmethod
+    def suits(cls, item, r) -> bool:
+        """Whether it can act on this item."""
+        return False
+
+    @classmethod
+    def applies_to(cls, part, r) -> bool:
+        return any(cls.suits(item, r) for item in getattr(part, "layout", ()))
+
+    @classmethod
+    def pick(cls, rng, part, lo, hi, r) -> int:
+        return pick_item(rng, part, lo, hi, lambda it: cls.suits(it, r), cls.type)
+
     def displacement(self, uv: np.ndarray) -> np.ndarray:
         return np.zeros(len(uv))
 

@@ -32,6 +32,10 @@ class Kink(DefectType):
     circumference: float
 
     @classmethod
+    def applies_to(cls, part, r) -> bool:
+        return part.type == "cable"
+
+    @classmethod
     def sample(cls, rng, r: KinkRecipe, lo, hi, part) -> "Kink":
         if part.type != "cable":
             raise UserError(f"kink defects bend a cable's path: not for a {part.type}")

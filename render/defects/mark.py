@@ -9,7 +9,7 @@ import numpy as np
 from pydantic import Field
 
 from render.defects.base import DefectRecipe
-from render.defects.items import ItemDefect, pick_item
+from render.defects.items import ItemDefect
 from render.parts.components import body_top
 from render.parts.pieces import Piece, strip
 from render.ranges import IntRange, Range, uniform
@@ -40,8 +40,12 @@ class Mark(ItemDefect):
     value: float
 
     @classmethod
+    def suits(cls, it, r) -> bool:
+        return it.kind in r.kinds
+
+    @classmethod
     def sample(cls, rng, r: MarkRecipe, lo, hi, part) -> "Mark":
-        k = pick_item(rng, part, lo, hi, lambda it: it.kind in r.kinds, "mark")
+        k = cls.pick(rng, part, lo, hi, r)
         item = part.layout[k]
         half = np.array(item.size[:2]) / 2 * (0.6 if item.kind == "can" else 0.9)  # a can's top is round
         length = uniform(rng, r.length) * item.size[0]

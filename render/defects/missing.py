@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from render.defects.base import DefectRecipe
-from render.defects.items import ItemDefect, mark, pick_item, rect_footprint, rect_outline
+from render.defects.items import ItemDefect, mark, rect_footprint, rect_outline
 
 COMPONENTS = ("chip", "sot", "soic", "qfp", "header", "connector", "shield", "housing", "can")
 
@@ -26,8 +26,12 @@ class Missing(ItemDefect):
     half: tuple  # half extents (u, v) of the component's land: body and pads
 
     @classmethod
+    def suits(cls, it, r) -> bool:
+        return it.kind in COMPONENTS
+
+    @classmethod
     def sample(cls, rng, r: MissingRecipe, lo, hi, part) -> "Missing":
-        k = pick_item(rng, part, lo, hi, lambda it: it.kind in COMPONENTS, "missing")
+        k = cls.pick(rng, part, lo, hi, r)
         item = part.layout[k]
         half = item.extent()
         return cls(item=k, center=tuple(item.center), reach=float(half.max()), half=tuple(half.tolist()))

@@ -4,7 +4,7 @@ pad is the mask."""
 from dataclasses import dataclass
 
 from render.defects.base import DefectRecipe
-from render.defects.items import ItemDefect, mark, pick_item
+from render.defects.items import ItemDefect, mark
 from render.parts.components import PAD_H
 from render.parts.pieces import Piece, disc_outline, prism
 
@@ -22,8 +22,12 @@ class MissingHole(ItemDefect):
     draw_order = 18
 
     @classmethod
+    def suits(cls, it, r) -> bool:
+        return it.kind in ("via", "hole")
+
+    @classmethod
     def sample(cls, rng, r: MissingHoleRecipe, lo, hi, part) -> "MissingHole":
-        k = pick_item(rng, part, lo, hi, lambda it: it.kind in ("via", "hole"), "missing_hole")
+        k = cls.pick(rng, part, lo, hi, r)
         item = part.layout[k]
         return cls(item=k, center=tuple(item.center), reach=float(item.size[0]))
 

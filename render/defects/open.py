@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from render.defects.base import DefectRecipe
-from render.defects.items import ItemDefect, pick_item
+from render.defects.items import ItemDefect
 from render.parts.pieces import Piece, box, placer, strip
 from render.ranges import Range, uniform
 
@@ -34,11 +34,13 @@ class Open(ItemDefect):
     axis: tuple  # (u, v) direction along the trace; `center` is the missing copper's centre
 
     @classmethod
-    def sample(cls, rng, r: OpenRecipe, lo, hi, part) -> "Open":
-        def long_enough(it):
-            return it.kind == "trace" and np.linalg.norm(np.diff(it.path, axis=0), axis=1).max() > 4 * it.size[1]
+    def suits(cls, it, r) -> bool:
+        """A trace with a segment long enough for the gap and some copper either side."""
+        return it.kind == "trace" and np.linalg.norm(np.diff(it.path, axis=0), axis=1).max() > 4 * it.size[1]
 
-        k = pick_item(rng, part, lo, hi, long_enough, "open")
+    @classmethod
+    def sample(cls, rng, r: OpenRecipe, lo, hi, part) -> "Open":
+        k = cls.pick(rng, part, lo, hi, r)
         item = part.layout[k]
         path = np.asarray(item.path)
         seg_len = np.linalg.norm(np.diff(path, axis=0), axis=1)

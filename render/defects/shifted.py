@@ -4,7 +4,7 @@ import math
 from dataclasses import dataclass
 
 from render.defects.base import DefectRecipe
-from render.defects.items import ItemDefect, mark, pick_item
+from render.defects.items import ItemDefect, mark
 from render.defects.missing import COMPONENTS
 from render.parts.pieces import rotate_about
 from render.ranges import Range, uniform
@@ -28,8 +28,12 @@ class Shifted(ItemDefect):
     turn: float  # radians about z
 
     @classmethod
+    def suits(cls, it, r) -> bool:
+        return it.kind in COMPONENTS
+
+    @classmethod
     def sample(cls, rng, r: ShiftedRecipe, lo, hi, part) -> "Shifted":
-        k = pick_item(rng, part, lo, hi, lambda it: it.kind in COMPONENTS, "shifted")
+        k = cls.pick(rng, part, lo, hi, r)
         item = part.layout[k]
         a = rng.uniform(0, 2 * math.pi)
         dist = uniform(rng, r.offset) * min(item.size[:2])

@@ -4,7 +4,7 @@ or a ball of solder (amount > 1); the joint (the solder and its pad) is the mask
 from dataclasses import dataclass
 
 from render.defects.base import DefectRecipe
-from render.defects.items import ItemDefect, drop, mark, pick_item
+from render.defects.items import ItemDefect, drop, mark
 from render.parts.components import PAD_H, SOLDER
 from render.parts.pieces import Piece, dome
 from render.ranges import Range, uniform
@@ -32,8 +32,12 @@ class Solder(ItemDefect):
     amount: float
 
     @classmethod
+    def suits(cls, it, r) -> bool:
+        return it.kind in ("chip", "sot", "soic", "qfp", "connector")
+
+    @classmethod
     def sample(cls, rng, r: SolderRecipe, lo, hi, part) -> "Solder":
-        k = pick_item(rng, part, lo, hi, lambda it: it.kind in ("chip", "sot", "soic", "qfp", "connector"), "solder")
+        k = cls.pick(rng, part, lo, hi, r)
         item = part.layout[k]
         j = int(rng.integers(len(item.leads) or len(item.pads)))
         center = item.to_board([item.pads[j][:2]])[0]

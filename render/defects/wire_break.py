@@ -36,6 +36,10 @@ class Break(DefectType):
     circumference: float
 
     @classmethod
+    def applies_to(cls, part, r) -> bool:
+        return part.type == "cable"
+
+    @classmethod
     def sample(cls, rng, r: BreakRecipe, lo, hi, part) -> "Break":
         if part.type != "cable":
             raise UserError(f"break defects sever a cable: not for a {part.type}")

@@ -56,7 +56,8 @@ def sample_defects(rng: np.random.Generator, recipe: SceneRecipe, part: Part, ca
                    first_id: int = 1, part_index: int = 0) -> list[Defect]:
     """The defects of one part (its index among the frame's parts), ids from first_id on; camera
     in the part's own frame."""
-    enabled = recipe.defects.enabled()
+    # the types that fit this part (a recipe may mix parts: a bent lead needs leads)
+    enabled = [(k, r) for k, r in recipe.defects.enabled() if DEFECT_TYPES[k].applies_to(part, r)]
     lo_n, hi_n = recipe.defects.count
     n = int(rng.integers(lo_n, hi_n + 1))
     if n == 0 or not enabled:
