@@ -32,7 +32,7 @@ from render.parts.components import (
     trace_pieces,
     via_pieces,
 )
-from render.parts.pieces import STEP, Built, Piece, placer, strip, with_pieces
+from render.parts.pieces import STEP, Built, Piece, item_pieces, placer, strip, with_pieces
 from render.parts.plate import Plate
 from render.parts.silkscreen import text_strokes, text_width
 from render.ranges import IntRange, Range, uniform
@@ -167,14 +167,7 @@ class Board(Plate):
 
     def build_mesh(self, defects, settings):
         mesh = super().build_mesh(defects, settings)  # the top and its edges; item defects' footprints
-        pieces = []
-        for k in range(len(self.layout)):
-            built = self.build_item(k)
-            for d in defects:
-                if getattr(d.shape, "item", None) == k and hasattr(d.shape, "modify"):
-                    d.shape.modify(built, d.id)
-            pieces += built.all()
-        pieces += self.silkscreen_pieces()
+        pieces = item_pieces(self, defects) + self.silkscreen_pieces()
         pieces = self.overlaid(pieces, defects)
         for d in defects:
             if hasattr(d.shape, "pieces"):
@@ -189,7 +182,7 @@ class Board(Plate):
         out = []
         for p in pieces:
             z = p.verts[:, 2]
-            if p.defect or z.max() - z.min() > 0.05:
+            if p.defect or not len(z) or z.max() - z.min() > 0.05:
                 out.append(p)
                 continue
             uv = p.verts[p.faces].mean(1)[:, :2] + [self.width / 2, self.length / 2]

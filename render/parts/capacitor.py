@@ -16,7 +16,18 @@ from render.meshing import PartMesh
 from render.parts.base import PartRecipe
 from render.parts.body import fan
 from render.parts.components import Item
-from render.parts.pieces import Built, Piece, disc_outline, dome, prism, rotate_about, strip, tube, with_pieces
+from render.parts.pieces import (
+    Built,
+    Piece,
+    disc_outline,
+    dome,
+    item_pieces,
+    prism,
+    rotate_about,
+    strip,
+    tube,
+    with_pieces,
+)
 from render.parts.surface import SurfacePart
 from render.ranges import Range, uniform
 
@@ -163,11 +174,4 @@ class Capacitor(SurfacePart):
         paint = mesh.face_paint if mesh.face_paint is not None else np.zeros((len(mesh.faces), 6))
         paint[stripe & (paint[:, 5] == 0)] = [*self.stripe, 1.0]
         mesh.face_paint = paint
-        pieces = []
-        for k in range(len(self.layout)):
-            built = self.build_item(k)
-            for d in defects:
-                if getattr(d.shape, "item", None) == k and hasattr(d.shape, "modify"):
-                    d.shape.modify(built, d.id)
-            pieces += built.all()
-        return with_pieces(mesh, pieces)
+        return with_pieces(mesh, item_pieces(self, defects))

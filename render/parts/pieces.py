@@ -49,6 +49,19 @@ class Built:
         return [p for ps in self.roles.values() for p in ps]
 
 
+def item_pieces(part, defects) -> list:
+    """The pieces of every item of the part's layout (part.build_item(k)), each changed by the
+    item defects that name it (render/defects/items.py)."""
+    out = []
+    for k in range(len(part.layout)):
+        built = part.build_item(k)
+        for d in defects:
+            if getattr(d.shape, "item", None) == k and hasattr(d.shape, "modify"):
+                d.shape.modify(built, d.id)
+        out += built.all()
+    return out
+
+
 # ---- transforms --------------------------------------------------------------------------
 def rotation_z(angle: float) -> np.ndarray:
     c, s = np.cos(angle), np.sin(angle)
