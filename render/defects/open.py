@@ -50,7 +50,7 @@ class Open(ItemDefect):
         i = int(rng.choice(np.nonzero(seen if seen.any() else ok)[0]))
         w = item.size[1]
         length = min(uniform(rng, r.length), seg_len[i] - 2 * w)
-        start = float(rng.uniform(w, seg_len[i] - w - length))
+        start = float(rng.uniform(w, max(w, seg_len[i] - w - length)))
         fraction, side = uniform(rng, r.fraction), float(rng.choice([-1.0, 1.0]))
         d = (path[i + 1] - path[i]) / seg_len[i]
         n = np.array([-d[1], d[0]])
