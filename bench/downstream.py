@@ -184,7 +184,8 @@ class Bench:
                 r = json.loads(done.read_text())
                 (results / f"{arm}_{seed}.json").write_text(
                     json.dumps({k: r[k] for k in ("segm", "bbox", "train_images", "train_s")}, indent=1))
-        todo = [(arm, seed) for arm in self.a.arms for seed in self.a.seeds
+        # seed by seed, so that an interrupted run still compares the arms on the same seeds
+        todo = [(arm, seed) for seed in self.a.seeds for arm in self.a.arms
                 if not (results / f"{arm}_{seed}.json").exists()]
         self.log(f"{len(todo)} trainings to run, {self.a.jobs} at a time")
 

@@ -4,7 +4,7 @@ Each recipe renders the same number of frames in this one run; the table gives C
 per frame and its ratio to the default scene's (metal_parts), so users can plan and a recipe
 that got much slower stands out.
 
-    .venv/bin/python bench/recipe_times.py [--n 3] [--quality preview]
+    .venv/bin/python bench/recipe_times.py [--n 3] [--quality preview] [--recipes metal_parts pcb_1 ...]
 """
 
 import argparse
@@ -22,10 +22,13 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--n", type=int, default=3)
     p.add_argument("--quality", default="preview")
+    p.add_argument("--recipes", nargs="*", help="only these recipes (names in scenes/; default: all)")
     a = p.parse_args()
     quality = load_quality(a.quality)
     rows = {}
     for path in sorted(SCENES_DIR.glob("*.yaml")):
+        if a.recipes and path.stem not in a.recipes:
+            continue
         recipe = load_scene(path)
         with tempfile.TemporaryDirectory() as tmp:
             t = time.perf_counter()

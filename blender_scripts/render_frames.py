@@ -24,6 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:0] = [HERE, os.path.dirname(HERE)]
 
 import bpy  # noqa: E402
+import numpy as np  # noqa: E402
 from dsblender import materials, objects, passes  # noqa: E402
 
 from render.files import file_digest, write_atomic  # noqa: E402
@@ -42,24 +43,44 @@ class FrameRenderer:
         self.scene = passes.setup_scene(threads)
         self.device = passes.select_device(self.scene, device)
         self.metal = materials.build_metal_material()
+        self.painted = None  # the metal material with paint, made when a frame first needs it
+        self.hdri_world = None  # likewise the environment-image world
         self.id_material = materials.build_id_material()
         self.ground_mat = materials.build_ground_material()
         self.studio = materials.build_studio_material()
         self.dome = objects.build_dome(self.studio)
-        self.scene.world = bpy.data.worlds.new("black")  # the dome is the surroundings
-        self.scene.world.color = (0.0, 0.0, 0.0)
+        self.black_world = bpy.data.worlds.new("black")  # the dome is the surroundings
+        self.black_world.color = (0.0, 0.0, 0.0)
+        self.scene.world = self.black_world
         self.ground = objects.build_ground(self.ground_mat)
         self.camera = objects.build_camera()
         self.part = None
         self.lights = []
 
     def build(self, spec: FrameSpec, mesh_npz: str) -> None:
-        self.part = objects.build_part(mesh_npz, self.part, self.metal)
-        materials.update_metal_material(self.metal, spec.material)
+        data = np.load(mesh_npz)
+        material = self.metal
+        if "face_paint" in data.files:
+            self.painted = self.painted or materials.build_metal_material(painted=True)
+            material = self.painted
+        self.part = objects.build_part(data, self.part, material)
+        materials.update_metal_material(material, spec.material)
         materials.update_ground_material(self.ground_mat, spec.ground)
-        materials.update_studio(self.studio, spec.world)
+        self._surroundings(spec.world)
         objects.update_camera(self.camera, spec.camera)
         self.lights = objects.update_lights(self.lights, spec.lights)
+
+    def _surroundings(self, world) -> None:
+        """The studio dome, or an environment image as the world (the dome hidden)."""
+        if world.hdri:
+            self.hdri_world = self.hdri_world or materials.build_hdri_world()
+            materials.update_hdri_world(self.hdri_world, world)
+        else:
+            materials.update_studio(self.studio, world)
+        want = self.hdri_world if world.hdri else self.black_world
+        if self.scene.world != want:
+            self.scene.world = want
+            self.dome.hide_render = bool(world.hdri)
 
     def _render(self) -> float:
         t = time.perf_counter()

@@ -99,10 +99,39 @@ class LightsRecipe(Strict):
     bar_length: Range(10, 5000) = (150, 400)  # mm, bar light
 
 
+HDRIS = ("city", "courtyard", "forest", "interior", "night", "studio", "sunrise", "sunset")  # Blender's own
+
+
 class WorldRecipe(Strict):
-    """Surrounding studio: a sky-to-floor gradient that metal reflects."""
+    """Surroundings that metal and glass reflect: the studio gradient, or per frame one of the
+    environment images (HDRIs) that ship with Blender, turned about z."""
 
     strength: Range(0, 100) = (0.05, 0.6)
+    hdri: list[Literal[("gradient", *HDRIS)]] = []  # drawn per frame; gradient: the studio gradient
+    hdri_strength: Range(0, 100) = (0.3, 1.0)
+
+
+class LayoutRecipe(Strict):
+    """Several parts per frame: the first where the camera looks, the others beside it."""
+
+    parts: IntRange(1, 8) = (1, 1)  # parts per frame
+    spacing: Range(0, 10) = (0.05, 0.5)  # gap between neighbours, as a fraction of the first part's radius
+
+
+class FixturesRecipe(Strict):
+    """What the parts lie in or under: chances per frame (tray and conveyor exclude each other)."""
+
+    tray: float = Field(0.0, ge=0, le=1)  # a shallow tray around the parts
+    conveyor: float = Field(0.0, ge=0, le=1)  # a belt under them, with side rails
+    clamps: float = Field(0.0, ge=0, le=1)  # hold-down clamps reaching over the first part's edge
+    clamp_count: IntRange(1, 4) = (1, 2)
+    height: Range(1, 500) = (5, 20)  # mm, tray walls and conveyor rails
+
+    @model_validator(mode="after")
+    def _one_support(self):
+        if self.tray + self.conveyor > 1:
+            raise ValueError(f"tray + conveyor is a chance of one support: at most 1, got {self.tray + self.conveyor}")
+        return self
 
 
 class GroundRecipe(Strict):
@@ -143,6 +172,8 @@ class SceneRecipe(Strict):
     ground: GroundRecipe = GroundRecipe()
     camera: CameraRecipe = CameraRecipe()
     sensor: SensorRecipe = SensorRecipe()
+    layout: LayoutRecipe = LayoutRecipe()
+    fixtures: FixturesRecipe = FixturesRecipe()
 
     @field_validator("name")
     @classmethod

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 from render.files import file_digest, write_atomic, write_bytes_atomic
+from render.fixtures import build_frame_mesh
 from render.spec import MANIFEST_FILE, MESH_FILE, SPEC_FILE, FrameSpec, dumps
 
 
@@ -59,7 +60,7 @@ def prepare_frame(directory: Path, spec: FrameSpec) -> bool:
         return False
     manifest.unlink(missing_ok=True)
     write_atomic(spec_path, text)
-    mesh = spec.part.build_mesh(spec.defects, spec.mesh)
+    mesh = build_frame_mesh(spec)
     buf = io.BytesIO()  # numpy leaves a zip file it failed to write open: build it in memory
     mesh.save(buf)
     write_bytes_atomic(directory / MESH_FILE, buf.getvalue())

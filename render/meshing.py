@@ -29,6 +29,7 @@ class PartMesh:
     uv: np.ndarray  # (V, 2) float, surface coordinates in mm (texture space)
     face_tint: np.ndarray | None = None  # (F, 4) linear RGB + weight of a stain's own colour; None: none
     face_mottle: np.ndarray | None = None  # (F, 2) patchiness: amount, noise features per mm; None: none
+    face_paint: np.ndarray | None = None  # (F, 6) own rgb, metallic, roughness and weight (assemblies); None: none
 
     def save(self, path: Path) -> None:
         np.savez(
@@ -40,8 +41,9 @@ class PartMesh:
             face_darken=self.face_darken.astype(np.float32),
             uv=self.uv.astype(np.float32),
             # only where some face has them, so that other meshes stay byte for byte as before
-            **{k: v.astype(np.float32) for k, v in (("face_tint", self.face_tint), ("face_mottle", self.face_mottle))
-               if v is not None and v[:, -2 if k == "face_mottle" else 3].any()},
+            **{k: v.astype(np.float32) for k, v in (("face_tint", self.face_tint), ("face_mottle", self.face_mottle),
+                                                    ("face_paint", self.face_paint))
+               if v is not None and v[:, {"face_tint": 3, "face_mottle": -2, "face_paint": 5}[k]].any()},
         )
 
     def to_trimesh(self):

@@ -148,9 +148,41 @@ class Defect(Record):
     id: int
     category: str
     shape: Shape
+    part: int = 0  # the part it lies on: 0 the frame's part, k its k-th other part
 
     def to_dict(self) -> dict:
-        return {"id": self.id, "category": self.category, **self.shape.to_dict()}
+        return {"id": self.id, "category": self.category, **({"part": self.part} if self.part else {}),
+                **self.shape.to_dict()}
+
+    @classmethod
+    def from_dict(cls, d: dict, raw: bool = False) -> "Defect":
+        shape = {k: v for k, v in d.items() if k not in ("id", "category", "part")}
+        return cls(d["id"], d["category"], shape_from_dict("defect", shape, raw), d.get("part", 0))
+
+
+@dataclass(frozen=True)
+class Placed(Record):
+    """Another part of the frame, beside the first: its shape, moved by `offset` (x, y) and turned
+    by `angle` about z."""
+
+    part: Shape
+    offset: tuple
+    angle: float
+
+    @classmethod
+    def from_dict(cls, d: dict, raw: bool = False) -> "Placed":
+        return cls(shape_from_dict("part", d["part"], raw), d["offset"], d["angle"])
+
+
+@dataclass(frozen=True)
+class Fixture(Record):
+    """A fixture of the scene (tray, clamp, conveyor): built as geometry on the Python side."""
+
+    kind: str
+    center: tuple  # x, y, z of its reference point, mm
+    size: tuple  # its extents (kind-specific), mm
+    angle: float  # about z
+    paint: tuple  # r, g, b, metallic, roughness
 
 
 @dataclass(frozen=True)
@@ -224,6 +256,8 @@ class Material(Record):
 class World(Record):
     strength: float
     rotation: float
+    hdri: str = optional("")  # an environment image shipped with Blender; "": the studio gradient
+    hdri_strength: float = optional(0.0)
 
 
 @dataclass(frozen=True)
@@ -262,6 +296,8 @@ class FrameSpec(Record):
     ground: Ground = nested(Ground)
     sensor: Sensor = nested(Sensor)
     categories: dict = field(default_factory=dict)  # defect category name -> COCO category id
+    others: tuple = optional((), of=Placed)  # more parts beside the first (their defects name them)
+    fixtures: tuple = optional((), of=Fixture)
 
     @classmethod
     def from_dict(cls, d: dict, raw: bool = False) -> "FrameSpec":
@@ -269,10 +305,10 @@ class FrameSpec(Record):
         version = d.get("schema_version")
         if version != SCHEMA_VERSION:
             raise ValueError(f"spec schema_version {version} is not supported (this code reads {SCHEMA_VERSION})")
-        defects = tuple(Defect(x["id"], x["category"], shape_from_dict(
-            "defect", {k: v for k, v in x.items() if k not in ("id", "category")}, raw)) for x in d["defects"])
-        rest = Record.from_dict.__func__(cls, {k: v for k, v in d.items() if k not in ("part", "defects")})
-        return replace(rest, part=shape_from_dict("part", d["part"], raw), defects=defects)
+        defects = tuple(Defect.from_dict(x, raw) for x in d["defects"])
+        others = tuple(Placed.from_dict(x, raw) for x in d.get("others", ()))
+        rest = Record.from_dict.__func__(cls, {k: v for k, v in d.items() if k not in ("part", "defects", "others")})
+        return replace(rest, part=shape_from_dict("part", d["part"], raw), defects=defects, others=others)
 
     @classmethod
     def from_json(cls, text: str, raw: bool = False) -> "FrameSpec":

@@ -7,15 +7,19 @@ OBJECT_AOV = "object_id"  # the object's pass index: 1 on the part, 0 elsewhere
 DARKEN_ATTRIBUTE = "darken"  # face attribute 0..1: darker, rougher material (crack interiors, stains)
 TINT_ATTRIBUTE = "tint"  # face colour attribute: a stain's own colour (RGB) and its weight (alpha)
 MOTTLE_ATTRIBUTE = "mottle"  # face 2D vector attribute: patchiness amount, noise features per mm
+PAINT_ATTRIBUTE = "paint"  # face colour attribute of assemblies: a piece's own colour (RGB) and weight (alpha)
+PAINT_SURFACE_ATTRIBUTE = "paint_surface"  # face 2D vector attribute: that piece's metallic, roughness
 
 
 def _link(tree, a, b):
     tree.links.new(a, b)
 
 
-def build_metal_material() -> bpy.types.Material:
-    """Principled metal with machining marks (stretched noise) and grain."""
-    mat = bpy.data.materials.new("part_metal")
+def build_metal_material(painted: bool = False) -> bpy.types.Material:
+    """Principled metal with machining marks (stretched noise) and grain. painted: faces with a
+    paint weight take their own colour, metallic and roughness (an assembly's pieces); a
+    separate material, so that parts without paint render exactly as before it existed."""
+    mat = bpy.data.materials.new("part_painted" if painted else "part_metal")
     mat.use_nodes = True
     t = mat.node_tree
     t.nodes.clear()
@@ -99,12 +103,45 @@ def build_metal_material() -> bpy.types.Material:
     _link(t, rough.outputs["Result"], rough_up.inputs[2])
     _link(t, rough_up.outputs["Value"], bsdf.inputs["Roughness"])
 
+    if painted:
+        _paint(t, tint, metal, rough, rough_up)
+
     tangent = n.new("ShaderNodeTangent")
     tangent.direction_type = "UV_MAP"
     tangent.uv_map = "UVMap"
     _link(t, tangent.outputs["Tangent"], bsdf.inputs["Tangent"])
 
     return mat
+
+
+def _paint(tree, tint, metal, rough, rough_up) -> None:
+    """Mix the material's colour, metallic and roughness with the faces' paint by its weight."""
+    n = tree.nodes
+    paint = n.new("ShaderNodeAttribute")
+    paint.attribute_type = "GEOMETRY"
+    paint.attribute_name = PAINT_ATTRIBUTE
+    surface = n.new("ShaderNodeAttribute")
+    surface.attribute_type = "GEOMETRY"
+    surface.attribute_name = PAINT_SURFACE_ATTRIBUTE
+    metallic_roughness = n.new("ShaderNodeSeparateXYZ")
+    _link(tree, surface.outputs["Vector"], metallic_roughness.inputs["Vector"])
+    base_rgb = n.new("ShaderNodeRGB")
+    base_rgb.name = "base_rgb"
+    base_metallic = n.new("ShaderNodeValue")
+    base_metallic.name = "base_metallic"
+
+    def mix(kind, a, b):
+        m = n.new("ShaderNodeMix")
+        m.data_type = kind
+        _link(tree, paint.outputs["Alpha"], m.inputs["Factor"])
+        i, o = (6, 2) if kind == "RGBA" else (2, 0)
+        _link(tree, a, m.inputs[i])
+        _link(tree, b, m.inputs[i + 1])
+        return m.outputs[o]
+
+    _link(tree, mix("RGBA", base_rgb.outputs[0], paint.outputs["Color"]), tint.inputs[0])
+    _link(tree, mix("FLOAT", base_metallic.outputs[0], metallic_roughness.outputs["X"]), metal.inputs[0])
+    _link(tree, mix("FLOAT", rough.outputs["Result"], metallic_roughness.outputs["Y"]), rough_up.inputs[2])
 
 
 def _math(tree, operation: str, *values, clamp: bool = False):
@@ -179,6 +216,9 @@ def update_metal_material(mat: bpy.types.Material, m) -> None:
     bsdf = n["bsdf"]
     n["base_color"].inputs[0].default_value = m.base_color
     n["metallic"].inputs[0].default_value = m.metallic
+    if "base_rgb" in n:  # the painted variant takes these through its paint mix
+        n["base_rgb"].outputs[0].default_value = (*m.base_color, 1.0)
+        n["base_metallic"].outputs[0].default_value = m.metallic
     bsdf.inputs["Anisotropic"].default_value = 0.6 * m.brushing
     mapping = n["mapping"]
     mapping.inputs["Location"].default_value = m.texture_offset
@@ -249,3 +289,38 @@ def build_studio_material() -> bpy.types.Material:
 
 def update_studio(mat: bpy.types.Material, w) -> None:
     mat.node_tree.nodes["emission"].inputs["Strength"].default_value = w.strength
+
+
+def build_hdri_world() -> bpy.types.World:
+    """A world lit by an environment image (one of Blender's own), turned about z. Used instead
+    of the studio dome for frames that name one (a world re-syncs when it changes, ~1 s a
+    frame, but samples its image as a light: far less noise than an emissive dome)."""
+    world = bpy.data.worlds.new("hdri")
+    world.use_nodes = True
+    t = world.node_tree
+    n = t.nodes
+    n.clear()
+    coord = n.new("ShaderNodeTexCoord")
+    mapping = n.new("ShaderNodeMapping")
+    mapping.name = "mapping"
+    env = n.new("ShaderNodeTexEnvironment")
+    env.name = "image"
+    background = n.new("ShaderNodeBackground")
+    background.name = "background"
+    out = n.new("ShaderNodeOutputWorld")
+    _link(t, coord.outputs["Generated"], mapping.inputs["Vector"])
+    _link(t, mapping.outputs["Vector"], env.inputs["Vector"])
+    _link(t, env.outputs["Color"], background.inputs["Color"])
+    _link(t, background.outputs["Background"], out.inputs["Surface"])
+    return world
+
+
+def update_hdri_world(world: bpy.types.World, w) -> None:
+    """w: the spec's World with an `hdri` name."""
+    import os
+
+    n = world.node_tree.nodes
+    folder = bpy.utils.system_resource("DATAFILES", path=os.path.join("studiolights", "world"))
+    n["image"].image = bpy.data.images.load(os.path.join(folder, f"{w.hdri}.exr"), check_existing=True)
+    n["mapping"].inputs["Rotation"].default_value = (0.0, 0.0, w.rotation)
+    n["background"].inputs["Strength"].default_value = w.hdri_strength

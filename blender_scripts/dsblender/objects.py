@@ -5,14 +5,21 @@ import numpy as np
 from mathutils import Matrix, Quaternion, Vector
 
 from dsblender import MM
-from dsblender.materials import DARKEN_ATTRIBUTE, DEFECT_AOV, MOTTLE_ATTRIBUTE, TINT_ATTRIBUTE
+from dsblender.materials import (
+    DARKEN_ATTRIBUTE,
+    DEFECT_AOV,
+    MOTTLE_ATTRIBUTE,
+    PAINT_ATTRIBUTE,
+    PAINT_SURFACE_ATTRIBUTE,
+    TINT_ATTRIBUTE,
+)
 
 PART_PASS_INDEX = 1  # object index of the part in the id pass; everything else is 0
 
 
-def build_part(mesh_npz: str, obj: bpy.types.Object | None, material: bpy.types.Material) -> bpy.types.Object:
-    """Mesh from the arrays of render.meshing.PartMesh; replaces the previous frame's mesh."""
-    data = np.load(mesh_npz)
+def build_part(data, obj: bpy.types.Object | None, material: bpy.types.Material) -> bpy.types.Object:
+    """Mesh from the arrays of render.meshing.PartMesh (mesh.npz, loaded); replaces the previous
+    frame's mesh."""
     verts = (data["vertices"].astype(np.float32) * MM).ravel()
     faces = data["faces"].astype(np.int32)
     me = bpy.data.meshes.new("part")
@@ -32,6 +39,11 @@ def build_part(mesh_npz: str, obj: bpy.types.Object | None, material: bpy.types.
                                           (MOTTLE_ATTRIBUTE, "face_mottle", "FLOAT2", 2, "vector")):
         values = data[key] if key in data else np.zeros((len(faces), width))
         me.attributes.new(name, kind, "FACE").data.foreach_set(field, values.astype(np.float32).ravel())
+    if "face_paint" in data:  # an assembly's pieces: their own colour, metallic, roughness
+        paint = data["face_paint"].astype(np.float32)
+        me.attributes.new(PAINT_ATTRIBUTE, "FLOAT_COLOR", "FACE").data.foreach_set(
+            "color", paint[:, [0, 1, 2, 5]].ravel())
+        me.attributes.new(PAINT_SURFACE_ATTRIBUTE, "FLOAT2", "FACE").data.foreach_set("vector", paint[:, 3:5].ravel())
     sharp = me.attributes.new("sharp_face", "BOOLEAN", "FACE")
     sharp.data.foreach_set("value", ~data["face_smooth"].astype(bool))
     uv_layer = me.uv_layers.new(name="UVMap")

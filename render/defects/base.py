@@ -38,11 +38,18 @@ class DefectType(DefectShape, abc.ABC):
     size_keys: ClassVar[tuple[str, ...]] = ()
     # the recipe key that sets its long / short axis (fit scales it to match mask aspects), if any
     aspect_key: ClassVar[str | None] = None
+    # a look lying over whatever is on the surface: an assembly's flat pieces (pads, traces) take it too
+    overlays: ClassVar[bool] = False
 
     @classmethod
     @abc.abstractmethod
     def sample(cls, rng: np.random.Generator, r: DefectRecipe, lo: np.ndarray, hi: np.ndarray, part):
         ...
+
+    @classmethod
+    def applies_to(cls, part, r: DefectRecipe) -> bool:
+        """Whether it can go on this part (a recipe may mix parts: a bent lead needs leads)."""
+        return True
 
     @abc.abstractmethod
     def displacement(self, uv: np.ndarray) -> np.ndarray:

@@ -41,6 +41,7 @@ class Stain(Textured, Blob):
     draw_order = 4
     size_keys = ('radius',)
     aspect_key = "elongation"
+    overlays = True
 
     darken: float
     tint: float = optional(0.0)

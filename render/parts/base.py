@@ -86,6 +86,14 @@ class Part(PartShape, abc.ABC):
     def top_height(self) -> float:
         """Height of the highest point of the part."""
 
+    def footprint_radius(self) -> float:
+        """Radius about the z axis that holds the defect surface's outline on the table (parts
+        placed side by side keep this far apart)."""
+        U, V = self.surface_extent()
+        t = np.linspace(0, 1, 17)
+        uv = np.stack(np.meshgrid(t * U, t * V, indexing="ij"), -1).reshape(-1, 2)
+        return float(np.linalg.norm(self.surface_points(uv)[:, :2], axis=1).max())
+
     def part_center(self) -> np.ndarray:
         return np.array([0.0, 0.0, self.top_height() / 2])
 

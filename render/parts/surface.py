@@ -191,6 +191,13 @@ class SurfacePart(Part):
             offset += len(bv)
         n_body = sum(len(f) for f in pieces_f[1:])
         all_v = np.vstack(pieces_v)
+        face_paint = None
+        painters = [d for d in defects if hasattr(d.shape, "face_paint")]
+        if painters:  # defects that lay bare another material (a cut through insulation)
+            face_paint = np.zeros((len(faces) + n_body, 6))
+            for d in painters:
+                on = np.nonzero(face_defect == d.id)[0]
+                face_paint[on] = d.shape.face_paint(centroids[on])
         return PartMesh(
             vertices=all_v,
             faces=np.vstack(pieces_f),
@@ -200,4 +207,5 @@ class SurfacePart(Part):
             face_tint=np.vstack([face_tint, np.zeros((n_body, 4))]),
             face_mottle=np.vstack([face_mottle, np.zeros((n_body, 2))]),
             uv=np.vstack([uv_v, np.zeros((len(all_v) - len(uv_v), 2))]),
+            face_paint=face_paint,
         )

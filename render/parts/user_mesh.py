@@ -126,6 +126,9 @@ class UserMesh(Part):
     def bounding_radius(self) -> float:
         return 0.5 * self.size * float(np.linalg.norm(self.unit_mesh().extents))
 
+    def footprint_radius(self) -> float:
+        return self.bounding_radius()
+
     def top_height(self) -> float:
         return self.size * float(self.unit_mesh().extents[2])
 

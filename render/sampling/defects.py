@@ -52,8 +52,12 @@ def _on_surface(part: Part, shape) -> bool:
     return bool(part.surface_valid(lo + grid * (hi - lo)).any())
 
 
-def sample_defects(rng: np.random.Generator, recipe: SceneRecipe, part: Part, camera: Camera) -> list[Defect]:
-    enabled = recipe.defects.enabled()
+def sample_defects(rng: np.random.Generator, recipe: SceneRecipe, part: Part, camera: Camera,
+                   first_id: int = 1, part_index: int = 0) -> list[Defect]:
+    """The defects of one part (its index among the frame's parts), ids from first_id on; camera
+    in the part's own frame."""
+    # the types that fit this part (a recipe may mix parts: a bent lead needs leads)
+    enabled = [(k, r) for k, r in recipe.defects.enabled() if DEFECT_TYPES[k].applies_to(part, r)]
     lo_n, hi_n = recipe.defects.count
     n = int(rng.integers(lo_n, hi_n + 1))
     if n == 0 or not enabled:
@@ -69,5 +73,5 @@ def sample_defects(rng: np.random.Generator, recipe: SceneRecipe, part: Part, ca
             if _on_surface(part, shape):
                 break
             shape = DEFECT_TYPES[kind].sample(rng, r, lo, hi, part)
-        out.append(Defect(id=i + 1, category=r.category, shape=shape))
+        out.append(Defect(id=first_id + i, category=r.category, shape=shape, part=part_index))
     return out

@@ -3,6 +3,7 @@
 from render import seeding
 from render.config import QualityPreset, SceneRecipe
 from render.sampling.defects import sample_defects
+from render.sampling.layout import sample_fixtures, sample_others
 from render.sampling.scene import (
     sample_camera,
     sample_ground,
@@ -29,6 +30,14 @@ def sample_frame_spec(recipe: SceneRecipe, quality: QualityPreset, root_seed: in
     w, h = quality.resolution
     part = sample_part(seeding.stream(seed, "part"), recipe)
     camera, part = sample_camera(seeding.stream(seed, "camera"), recipe, part, w / h)
+    defects = sample_defects(seeding.stream(seed, "defects"), recipe, part, camera)
+    others, fixtures = (), ()
+    if recipe.layout.parts[1] > 1:
+        others, more = sample_others(seeding.stream(seed, "layout"), recipe, part, camera, len(defects) + 1)
+        defects += more
+    f = recipe.fixtures
+    if f.tray or f.conveyor or f.clamps:
+        fixtures = sample_fixtures(seeding.stream(seed, "fixtures"), recipe, part, others)
     return FrameSpec(
         schema_version=SCHEMA_VERSION,
         scene=recipe.name,
@@ -39,11 +48,13 @@ def sample_frame_spec(recipe: SceneRecipe, quality: QualityPreset, root_seed: in
         mesh=MeshSettings(**quality.mesh.model_dump()),
         part=part,
         camera=camera,
-        defects=sample_defects(seeding.stream(seed, "defects"), recipe, part, camera),
+        defects=defects,
         material=sample_material(seeding.stream(seed, "material"), recipe, part),
         lights=sample_lights(seeding.stream(seed, "lights"), recipe, part, camera),
         world=sample_world(seeding.stream(seed, "world"), recipe),
         ground=sample_ground(seeding.stream(seed, "ground"), recipe),
         sensor=sample_sensor(seeding.stream(seed, "sensor"), recipe),
         categories={name: i + 1 for i, name in enumerate(recipe.categories)},
+        others=others,
+        fixtures=fixtures,
     )

@@ -3,6 +3,7 @@ sampler returns new values and changes none of its inputs)."""
 
 import colorsys
 import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -163,7 +164,15 @@ def _brush_angle(random_angle: float, part: Part) -> float:
 
 
 def sample_world(rng: np.random.Generator, recipe: SceneRecipe) -> World:
-    return World(strength=uniform(rng, recipe.world.strength), rotation=float(rng.uniform(0, 2 * math.pi)))
+    """The studio gradient's strength and a turn; an environment image is drawn only where the
+    recipe lists some (so that other recipes draw what they drew before)."""
+    w = recipe.world
+    world = World(strength=uniform(rng, w.strength), rotation=float(rng.uniform(0, 2 * math.pi)))
+    if not w.hdri:
+        return world
+    name = w.hdri[int(rng.integers(len(w.hdri)))]
+    strength = uniform(rng, w.hdri_strength)
+    return world if name == "gradient" else replace(world, hdri=name, hdri_strength=strength)
 
 
 def sample_sensor(rng: np.random.Generator, recipe: SceneRecipe) -> Sensor:
