@@ -189,6 +189,17 @@ class RunOutcome:
     workers_threads: tuple[int, int] | None
 
 
+def batch_bounds(n: int, batch_size: int, slots: int) -> list[tuple[int, int]]:
+    """Contiguous [start, stop) batches of at most batch_size frames, as many as a multiple of the
+    worker slots and of equal size (to a frame), so that no worker is left alone with the last batch
+    while the others idle."""
+    if n <= 0:
+        return []
+    count = slots * math.ceil(n / (slots * batch_size))
+    edges = [i * n // count for i in range(count + 1)]
+    return [(a, b) for a, b in zip(edges, edges[1:], strict=False) if b > a]
+
+
 def run_frames(root: Path, specs: list[FrameSpec], batch_size: int, w: Workers, blender: str | None = None,
                desc: str = "render") -> RunOutcome:
     """Render every spec's frame (skipping finished ones); returns counts and the failed frames."""
@@ -215,10 +226,8 @@ def run_frames(root: Path, specs: list[FrameSpec], batch_size: int, w: Workers, 
             task = pool.submit(render_batch, str(Path(root).resolve()), batch, log, blender, threads, w.device)
             pending[task] = batch
 
-        # batches no larger than needed to give every worker a share
-        size = max(1, min(batch_size, math.ceil(len(specs) / slots)))
-        for start in range(0, len(specs), size):
-            submit(specs[start:start + size])
+        for start, stop in batch_bounds(len(specs), batch_size, slots):
+            submit(specs[start:stop])
         while pending:
             finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
             for fut in finished:

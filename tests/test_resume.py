@@ -156,3 +156,16 @@ def test_device_auto_falls_back_to_the_cpu(tmp_path, reference):
     manifest = json.loads((tmp_path / "tiny" / "frames" / "000001" / "manifest.json").read_text())
     assert manifest["device"] == "CPU"
     assert dataset(tmp_path) == reference
+
+
+@pytest.mark.parametrize("n,batch,slots", [(150, 50, 2), (120, 50, 2), (20, 50, 2), (1, 50, 2), (7, 3, 2),
+                                           (2000, 50, 3), (5, 1, 4)])
+def test_batches_keep_every_worker_busy_to_the_end(n, batch, slots):
+    from render.cluster import batch_bounds
+
+    bounds = batch_bounds(n, batch, slots)
+    sizes = [b - a for a, b in bounds]
+    assert [a for a, _ in bounds[1:]] == [b for _, b in bounds[:-1]] and bounds[0][0] == 0 and bounds[-1][1] == n
+    assert max(sizes) <= batch and max(sizes) - min(sizes) <= 1
+    # each worker gets the same number of batches (or every batch is one frame and there are fewer)
+    assert len(bounds) % slots == 0 or len(bounds) == n
