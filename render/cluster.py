@@ -18,6 +18,7 @@ import logging
 import math
 import os
 import time
+import warnings
 from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
@@ -132,6 +133,8 @@ def _quiet_dask() -> None:
     """Dask logs every worker start and stop at INFO; show its warnings only, unless -v."""
     if logging.getLogger().level > logging.DEBUG:
         logging.getLogger("distributed").setLevel(logging.WARNING)
+    # the local scheduler's health endpoint (127.0.0.1) takes another port when 8787 is taken
+    warnings.filterwarnings("ignore", message="Port 8787 is already in use", category=UserWarning)
 
 
 @contextmanager
