@@ -204,8 +204,8 @@ class Bench:
 
 
 def table(results: dict, arms: list[str], seeds: list[int]) -> str:
-    lines = [f"| arm | segm AP (mean ± std, {len(seeds)} seeds) | segm AP50 | AP per seed | train images |",
-             "|---|---|---|---|---|"]
+    lines = ["| arm | segm AP (mean ± std) | segm AP50 | seeds | AP per seed | train images |",
+             "|---|---|---|---|---|---|"]
     for arm in arms:
         rs = [results.get(f"{arm}_{s}") for s in seeds]
         rs = [r for r in rs if r is not None]
@@ -215,8 +215,25 @@ def table(results: dict, arms: list[str], seeds: list[int]) -> str:
         ap50 = np.array([r["segm"]["AP50"] for r in rs])
         sd = ap.std(ddof=1) if len(ap) > 1 else 0.0
         sd50 = ap50.std(ddof=1) if len(ap50) > 1 else 0.0
-        lines.append(f"| ({arm}) {ARMS[arm]} | {ap.mean():.4f} ± {sd:.4f} | {ap50.mean():.4f} ± {sd50:.4f} | "
+        lines.append(f"| ({arm}) {ARMS[arm]} | {ap.mean():.4f} ± {sd:.4f} | {ap50.mean():.4f} ± {sd50:.4f} | {len(ap)} | "
                      f"{', '.join(f'{v:.3f}' for v in ap)} | {rs[0]['train_images']} |")
+    return "\n".join(lines)
+
+
+def gains(results: dict, arms: list[str], seeds: list[int]) -> str:
+    """Per-seed differences against the arm each is meant to beat (the same real images per seed):
+    b-e against (a), g against (f)."""
+    lines = ["| arm | against | segm AP gain (mean ± std over seeds) | per seed |", "|---|---|---|---|"]
+    for arm in arms:
+        base = "a" if arm in "bcde" else "f" if arm in "gi" else None
+        pairs = [(results[f"{arm}_{s}"], results[f"{base}_{s}"]) for s in seeds
+                 if base and f"{arm}_{s}" in results and f"{base}_{s}" in results]
+        if not pairs:
+            continue
+        d = np.array([r["segm"]["AP"] - b["segm"]["AP"] for r, b in pairs])
+        sd = d.std(ddof=1) if len(d) > 1 else 0.0
+        lines.append(f"| ({arm}) | ({base}) | {d.mean():+.4f} ± {sd:.4f} ({len(d)} seeds) | "
+                     f"{', '.join(f'{v:+.3f}' for v in d)} |")
     return "\n".join(lines)
 
 
@@ -259,6 +276,7 @@ def main() -> None:
     p.add_argument("--bank", type=int, default=100, help="plain synthetic frames rendered once for arm (b)")
     p.add_argument("--iters", type=int, default=1500)
     p.add_argument("--jobs", type=int, default=2, help="trainings (and render workers) at a time")
+    p.add_argument("--summary", action="store_true", help="only print the tables of the results so far")
     a = p.parse_args()
     from render.errors import UserError
     from render.evaluate import require_torch
@@ -269,9 +287,12 @@ def main() -> None:
         sys.exit(f"error: {e}")
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     t0 = time.perf_counter()
-    results = Bench(a).run()
+    results = Bench(a).run() if not a.summary else {
+        p.stem: json.loads(p.read_text()) for p in (a.work / "results").glob("*.json")}
     print(f"\n{a.real.name}, U-Net proxy, {a.iters} iterations, seeds {a.seeds}\n")
     print(table(results, a.arms, a.seeds))
+    print("\npaired gains (same real images per seed):\n")
+    print(gains(results, a.arms, a.seeds))
     print("\nsegm AP per category (mean over seeds):\n")
     print(per_category(results, a.arms, a.seeds))
     print("\ndetections scored >= 0.5 at IoU 0.5 (mean over seeds):\n")
