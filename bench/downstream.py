@@ -215,8 +215,8 @@ def table(results: dict, arms: list[str], seeds: list[int]) -> str:
         ap50 = np.array([r["segm"]["AP50"] for r in rs])
         sd = ap.std(ddof=1) if len(ap) > 1 else 0.0
         sd50 = ap50.std(ddof=1) if len(ap50) > 1 else 0.0
-        lines.append(f"| ({arm}) {ARMS[arm]} | {ap.mean():.4f} ± {sd:.4f} | {ap50.mean():.4f} ± {sd50:.4f} | {len(ap)} | "
-                     f"{', '.join(f'{v:.3f}' for v in ap)} | {rs[0]['train_images']} |")
+        lines.append(f"| ({arm}) {ARMS[arm]} | {ap.mean():.4f} ± {sd:.4f} | {ap50.mean():.4f} ± {sd50:.4f} | "
+                     f"{len(ap)} | {', '.join(f'{v:.3f}' for v in ap)} | {rs[0]['train_images']} |")
     return "\n".join(lines)
 
 
