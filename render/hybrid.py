@@ -197,7 +197,8 @@ def _choose_spot(rng, real: RealSplit, category: str, w: int, h: int, occupied: 
             x, y = {"left": (0, y), "right": (w, y), "top": (x, 0), "bottom": (x, h)}[border]
             if window > (h if border in ("left", "right") else w):
                 continue
-        elif not (half <= x < w - half and half <= y < h - half):
+        # a defect larger than half the photograph may run past its border (cropped, as real ones are)
+        elif not (min(half, w // 4) <= x < w - min(half, w // 4) and min(half, h // 4) <= y < h - min(half, h // 4)):
             continue
         x0, x1, y0, y1 = max(0, x - half), min(w, x + half), max(0, y - half), min(h, y + half)
         if x1 > x0 and y1 > y0 and not occupied[y0:y1, x0:x1].any():
@@ -229,8 +230,8 @@ def plan_defect(rng, real: RealSplit, recipe: SceneRecipe, kind: str, entry, ima
         want = float(orientations[int(rng.integers(len(orientations)))]) + rng.normal(0, 5)
         roll = math.radians(angle - want)  # a roll r turns the image content by -r
         extent = float(np.hypot(*(b_hi - b_lo))) * px_per_mm
-    window = int(np.clip(round(extent * 1.4 + 24), MIN_WINDOW, MAX_WINDOW))
-    if window > min(h, w) * (2 if normal is not None else 1):
+    window = max(int(round(extent * 1.4 + 24)), MIN_WINDOW)
+    if window > min(MAX_WINDOW, 2 * min(h, w)):  # the render would cut the defect, or dwarf the photograph
         return None
     spot = _choose_spot(rng, real, entry.category, w, h, occupied, int(extent), window, normal is not None)
     if spot is None:

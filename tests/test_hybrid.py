@@ -17,7 +17,7 @@ from render.errors import UserError
 pytestmark = pytest.mark.blender
 
 
-def photo_split(root, n=3, size=(160, 120), seed=0):
+def photo_split(root, n=3, size=(160, 120), seed=0, dent_radius=6):
     """'Photographs': a smooth lit surface with fine grain and sensor noise, one dark dent-like
     blob and one thin scratch-like line annotated in each."""
     rng = np.random.default_rng(seed)
@@ -30,7 +30,7 @@ def photo_split(root, n=3, size=(160, 120), seed=0):
         img = base + rng.normal(0, 2, (h, w))
         masks = []
         cx, cy = int(rng.integers(20, 50)), int(rng.integers(20, h - 20))
-        dent = (x - cx) ** 2 + (y - cy) ** 2 < 36
+        dent = (x - cx) ** 2 + (y - cy) ** 2 < dent_radius**2
         line = (np.abs(y - (h // 2)) <= 1) & (x > w - 60) & (x < w - 20)
         for cat, m in ((2, dent), (1, line)):
             img[m] -= 50
@@ -81,6 +81,27 @@ def test_hybrid_writes_visible_exact_defects_into_the_photographs(tmp_path):
         if change.sum():
             assert change[labelled].sum() / change.sum() > 0.6
     assert total_new >= 2
+
+
+def test_defects_larger_than_half_the_photograph_are_placed_too(tmp_path):
+    """Real defects that cover much of a photograph (a frayed or uneven region) are drawn at
+    their size, running past the border if they must, not skipped."""
+    from render.hybrid import RealSplit, list_backgrounds, plan_images
+
+    real = RealSplit.load(photo_split(tmp_path / "real", dent_radius=35))
+    recipe = load_scene(DATA / "tiny_scene.yaml")
+    entries = {}
+    for kind, entry in recipe.defects.enabled():
+        entries.setdefault(entry.category, []).append((kind, entry))
+    clean = tmp_path / "clean"  # defect-free photographs of the same size
+    clean.mkdir()
+    for i in range(3):
+        cv2.imwrite(str(clean / f"c{i}.png"), np.full((120, 160, 3), 120 + 10 * i, np.uint8))
+    plans = plan_images(real, recipe, entries, list_backgrounds(real, clean), 8, 0, _quality())
+    dents = [p for _, _, ps in plans for p in ps if p.category == "dent"]
+    assert len(dents) >= 3
+    assert all(p.window <= 2 * 120 for p in dents)
+    assert max(p.window for p in dents) > 120  # larger than the photograph's short side
 
 
 def test_hybrid_is_deterministic_and_refuses_bad_input(tmp_path):
