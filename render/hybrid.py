@@ -16,7 +16,7 @@ pixels from that category's areas, its long axis turned as theirs are (the local
 its place from that category's positions (an edge defect,
 such as a chip, is aligned with the image border nearest to such a position, as real crops put
 the part's edge there), the number of defects per image from the real counts, and how strongly
-it shows from the contrast of that category's real defects. The change is softened by the
+it shows (darker or lighter) from the contrast of that category's real defects. The change is softened by the
 photograph's own blur, and noise of its level is added back where the defect darkened it.
 """
 
@@ -330,9 +330,10 @@ def composite(image: np.ndarray, placements: list[tuple[Placement, np.ndarray, n
     defects were dropped (too small or too faint once composited: left out of the image too).
 
     The change is softened by the photograph's own blur at its edges (beyond what a sharp render
-    has), and its strength is matched to a contrast the real defects of its category have: the
-    log of the ratio is scaled (x0.25..4) so that the mean grey change inside the defect equals
-    it. Noise of the photograph's level is added back where the defect darkened it."""
+    has), and its strength and sign are matched to a contrast the real defects of its category
+    have: the log of the ratio is scaled (x0.25..4, negated where the real defect is lighter and
+    the render darker, or the reverse) so that the mean grey change inside the defect equals it.
+    Noise of the photograph's level is added back where the defect darkened it."""
     h, w = image.shape[:2]
     grey_image = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     lin = srgb_to_linear(image.astype(np.float64) / 255.0)
@@ -360,8 +361,11 @@ def composite(image: np.ndarray, placements: list[tuple[Placement, np.ndarray, n
         spot = lin[iy0:iy1, ix0:ix1]
         before = (linear_to_srgb(spot) * 255).mean(-1)
         c1 = float(((linear_to_srgb(spot * r) * 255).mean(-1) - before)[inside].mean())
-        if p.contrast * c1 > 0 and abs(c1) >= 1:
-            r = np.exp(np.log(r) * float(np.clip(p.contrast / c1, 0.25, 4.0)))
+        if abs(c1) >= 1 and abs(p.contrast) >= 1:
+            # a real defect of this category that is lighter than its surround (a rough, uneven
+            # patch) turns a darkening render into a lightening one: the change's sign follows too
+            k = p.contrast / c1
+            r = np.exp(np.log(r) * float(np.sign(k) * np.clip(abs(k), 0.25, 4.0)))
         delta = (linear_to_srgb(spot * r) * 255).mean(-1) - before
         mask = np.zeros((h, w), bool)
         # the photograph's blur spreads the defect past its footprint; a visible halo is labelled too

@@ -17,7 +17,7 @@ from render.errors import UserError
 pytestmark = pytest.mark.blender
 
 
-def photo_split(root, n=3, size=(160, 120), seed=0, dent_radius=6):
+def photo_split(root, n=3, size=(160, 120), seed=0, dent_radius=6, dent_change=-50):
     """'Photographs': a smooth lit surface with fine grain and sensor noise, one dark dent-like
     blob and one thin scratch-like line annotated in each."""
     rng = np.random.default_rng(seed)
@@ -33,7 +33,7 @@ def photo_split(root, n=3, size=(160, 120), seed=0, dent_radius=6):
         dent = (x - cx) ** 2 + (y - cy) ** 2 < dent_radius**2
         line = (np.abs(y - (h // 2)) <= 1) & (x > w - 60) & (x < w - 20)
         for cat, m in ((2, dent), (1, line)):
-            img[m] -= 50
+            img[m] += dent_change if cat == 2 else -50
             masks.append((cat, m))
         cv2.imwrite(str(root / f"p{i}.png"), np.repeat(np.clip(img, 0, 255).astype(np.uint8)[..., None], 3, -1))
         image_id = coco.add_image(f"p{i}.png", w, h)
@@ -102,6 +102,29 @@ def test_defects_larger_than_half_the_photograph_are_placed_too(tmp_path):
     assert len(dents) >= 3
     assert all(p.window <= 2 * 120 for p in dents)
     assert max(p.window for p in dents) > 120  # larger than the photograph's short side
+
+
+def test_a_category_lighter_than_its_surround_gets_lighter_defects(tmp_path):
+    from render.hybrid import hybrid
+
+    real = photo_split(tmp_path / "real", dent_change=+40)
+    out = tmp_path / "hybrid" / "train"
+    hybrid(real, load_scene(DATA / "tiny_scene.yaml"), 4, out, seed=2, quality=_quality(), workers=1,
+           log=lambda *_: None)
+    data, real_data = load_split(out), load_split(real)
+    sources = {i["file_name"]: i for i in real_data["images"]}
+    changes = []
+    for img in data["images"]:
+        src = sources[img["source"]["file_name"]]
+        before = cv2.imread(str(real / src["file_name"]), cv2.IMREAD_GRAYSCALE).astype(float)
+        after = cv2.imread(str(out / img["file_name"]), cv2.IMREAD_GRAYSCALE).astype(float)
+        real_masks = [decode_mask(a["segmentation"], src["height"], src["width"])
+                      for a in real_data["annotations"] if a["image_id"] == src["id"]]
+        for a in data["annotations"]:
+            m = decode_mask(a["segmentation"], img["height"], img["width"])
+            if a["image_id"] == img["id"] and a["category_id"] == 2 and not any((m & r).any() for r in real_masks):
+                changes.append((after - before)[m].mean())
+    assert changes and all(c > 0 for c in changes)
 
 
 def test_hybrid_is_deterministic_and_refuses_bad_input(tmp_path):
