@@ -341,6 +341,12 @@ def composite(image: np.ndarray, placements: list[tuple[Placement, np.ndarray, n
     blur = math.sqrt(max(blur_sigma(grey_image) ** 2 - SHARP_STEP**2, 0.0))
     out, dropped = [], 0
     for p, ratio, footprint in placements:
+        x0, y0 = p.origin
+        ix0, iy0, ix1, iy1 = max(0, x0), max(0, y0), min(w, x0 + p.window), min(h, y0 + p.window)
+        inside = footprint[iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0]
+        if ix1 <= ix0 or iy1 <= iy0 or not inside.any():
+            dropped += 1
+            continue
         ratio = ratio[..., ::-1]  # BGR like the image
         if grey:
             ratio = np.repeat(ratio.mean(-1, keepdims=True), 3, -1)
@@ -351,12 +357,6 @@ def composite(image: np.ndarray, placements: list[tuple[Placement, np.ndarray, n
         if blur > 0:
             ratio = cv2.GaussianBlur(np.ascontiguousarray(ratio), (0, 0), blur)
             reach = cv2.GaussianBlur(keep, (0, 0), blur)
-        x0, y0 = p.origin
-        ix0, iy0, ix1, iy1 = max(0, x0), max(0, y0), min(w, x0 + p.window), min(h, y0 + p.window)
-        inside = footprint[iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0]
-        if ix1 <= ix0 or iy1 <= iy0 or not inside.any():
-            dropped += 1
-            continue
         r = np.maximum(ratio[iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0], 1e-3)
         spot = lin[iy0:iy1, ix0:ix1]
         before = (linear_to_srgb(spot) * 255).mean(-1)
