@@ -60,12 +60,15 @@ def evaluate(train_splits: list[Path], val_split: Path, out: Path, model: str = 
     else:
         raise UserError(f"unknown --model {model!r} (unet, maskrcnn)")
     train_s = time.perf_counter() - t0
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    import torch
+
+    torch.save(net.state_dict(), out / "weights.pt")  # for --weights, or to look again at what it learned
 
     # predictions at the val images' own resolution
     cat_ids = [c["id"] for c in val_data["categories"]]
     preds = []
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     for k, (img, smp) in enumerate(zip(val_data["images"], val, strict=True)):
         found = predict(net, smp.image)
         for label, m, score in found:

@@ -10,7 +10,8 @@ What makes it a usable instrument (each measured on magnetic_tile, see README):
 - crops at the images' native resolution (defects of a few pixels survive), 70% of them centred
   on a defect instance drawn uniformly over instances, so small defects are seen as often as
   large ones;
-- BatchNorm, defect classes weighted 5x against the background;
+- BatchNorm, defect classes weighted 5x against the background, and classes with few pixels
+  more (`class_weights`), so a pin hole is not called by the class of large regions;
 - one input channel for grey datasets (no colour to learn from noise);
 - instances are components of each class above 0.5, as small as 4 px;
 - predictions average the four flips of the image and the weights are an exponential moving
@@ -89,6 +90,28 @@ def _crop(rng: np.random.Generator, image: np.ndarray, target: np.ndarray, masks
     return im, tg
 
 
+def class_weights(targets: list[np.ndarray], n_classes: int, defect_weight: float,
+                  max_ratio: float = 10.0) -> np.ndarray:
+    """Loss weight per class: 1 for the background; `defect_weight` for the defect class with
+    the most pixels in the train split, and more for classes with fewer pixels, by the square root
+    of the ratio (at most `max_ratio` times more).
+
+    Without it a class of large regions (magnetic_tile's uneven, ~16,000 px an instance) outweighs
+    one of pin holes (~100 px) a hundredfold: the model marks a blowhole as defect but calls it
+    uneven, and the small classes are never predicted.
+    """
+    counts = np.zeros(n_classes + 1)
+    for t in targets:
+        counts += np.bincount(t.ravel(), minlength=n_classes + 1)[:n_classes + 1]
+    w = np.full(n_classes + 1, float(defect_weight), np.float32)
+    present = counts[1:] > 0
+    if present.any():
+        most = counts[1:].max()
+        w[1:][present] = defect_weight * np.minimum(np.sqrt(most / counts[1:][present]), max_ratio)
+    w[0] = 1.0
+    return w
+
+
 def train_unet(train: list[Sample], n_classes: int, iters: int, size: int, seed: int, batch: int = 8,
                lr: float = 2e-3, fg_crop: float = 0.7, defect_weight: float = 5.0, channels: int = 3,
                ema: float = 0.99, weights: str | None = None, log=None) -> UNet:
@@ -98,9 +121,9 @@ def train_unet(train: list[Sample], n_classes: int, iters: int, size: int, seed:
     model = UNet(n_classes + 1, in_channels=channels)
     if weights:
         model.load_state_dict(torch.load(weights, map_location="cpu"), strict=False)
+    model = model.to(memory_format=torch.channels_last)  # measured 15% faster per step on one CPU core
     targets = [semantic_map(s) for s in train]
-    cw = torch.full((n_classes + 1,), float(defect_weight))
-    cw[0] = 1.0
+    cw = torch.as_tensor(class_weights(targets, n_classes, defect_weight))
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=max(iters, 1), pct_start=0.1)
     average = torch.optim.swa_utils.AveragedModel(
@@ -109,7 +132,7 @@ def train_unet(train: list[Sample], n_classes: int, iters: int, size: int, seed:
     for it in range(iters):
         idx = rng.integers(len(train), size=batch)
         crops = [_crop(rng, train[i].image, targets[i], train[i].masks, size, fg_crop) for i in idx]
-        x = _to_tensor(np.stack([c[0] for c in crops]), channels)
+        x = _to_tensor(np.stack([c[0] for c in crops]), channels).contiguous(memory_format=torch.channels_last)
         y = torch.from_numpy(np.stack([c[1] for c in crops]).copy())
         loss = F.cross_entropy(model(x), y, weight=cw)
         opt.zero_grad()
