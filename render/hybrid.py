@@ -28,6 +28,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from scipy.ndimage import binary_fill_holes
 from tqdm import tqdm
 
 from render import seeding
@@ -370,7 +371,10 @@ def composite(image: np.ndarray, placements: list[tuple[Placement, np.ndarray, n
         mask = np.zeros((h, w), bool)
         # the photograph's blur spreads the defect past its footprint; a visible halo is labelled too
         spread = reach[iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0] > 0.02
-        mask[iy0:iy1, ix0:ix1] = spread & (np.abs(delta) > VISIBLE)
+        # a mottled stain fades in places inside: a hole of the footprint is a hole of the mask,
+        # not a pixel that changed a little less
+        visible = spread & (np.abs(delta) > VISIBLE)
+        mask[iy0:iy1, ix0:ix1] = binary_fill_holes(visible) & spread
         candidate = lin.copy()
         candidate[iy0:iy1, ix0:ix1] = spot * r
         grey_after = np.clip(np.rint((linear_to_srgb(candidate) * 255).mean(-1)), 0, 255).astype(np.uint8)

@@ -204,3 +204,28 @@ def test_a_tinted_mottled_stain_renders_in_its_own_colour(tmp_path):
     assert r[mask].std() > 2  # mottled, not a flat colour
     frame = json.loads((split.parent / "frames" / "000001" / "spec.json").read_text())
     assert frame["defects"][0]["tint"] == 1
+
+
+@pytest.mark.parametrize("ring", [False, True])
+def test_a_mask_has_no_hole_where_the_footprint_has_none(ring):
+    """A stain that fades in places inside keeps a solid mask; a ring's hole stays a hole."""
+    from types import SimpleNamespace
+
+    from render.hybrid import composite
+
+    rng = np.random.default_rng(0)
+    size = 80
+    image = np.repeat((120 + rng.normal(0, 1.5, (size, size))).clip(0, 255).astype(np.uint8)[..., None], 3, -1)
+    y, x = np.mgrid[0:size, 0:size]
+    r = np.hypot(x - 40, y - 40)
+    footprint = (r < 24) & ((r > 10) if ring else True)
+    ratio = np.ones((size, size, 3))
+    ratio[footprint] = 0.8
+    faint = (r < 6) | ((np.abs(x - 30) < 2) & (np.abs(y - 45) < 2))  # barely changed patches inside
+    ratio[footprint & faint] = 0.995
+    p = SimpleNamespace(category="stain", origin=(0, 0), window=size, contrast=0.0)
+    _, masks, dropped = composite(image, [(p, ratio, footprint)], True, rng, min_area=4, min_contrast=1.0)
+    assert dropped == 0 and len(masks) == 1
+    mask = masks[0][1]
+    assert mask[footprint].all()  # faint inner patches are labelled
+    assert not mask[r < 6].any() if ring else mask[r < 6].all()  # the centre of a ring's hole is not
