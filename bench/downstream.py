@@ -200,6 +200,8 @@ class Bench:
 
         with ProcessPoolExecutor(self.a.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
             for arm, seed in todo:
+                if (results / f"{arm}_{seed}.json").exists():  # another run on the same --work made it
+                    continue
                 train = self.plan(arm, seed)
                 job = ([str(t) for t in train], str(self.val), str(self.work / "eval" / f"{arm}_{seed}"), seed,
                        self.a.iters)
