@@ -450,7 +450,7 @@ def hybrid(reference, scene_path, n, out, backgrounds, seed, samples, workers):
     r = run(reference, recipe, n, out, seed=seed, backgrounds=backgrounds,
             quality=load_quality("preview", samples=samples), workers=workers, log=lambda m: click.echo(m, err=True))
     click.echo(f"wrote {out}: {r['images']} images, instances {r['instances']}, dropped {r['dropped']} "
-               "(too small or too faint once composited)")
+               f"(too small or too faint once composited), not placed {r['unplaced']}")
 
 
 @main.command()

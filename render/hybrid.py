@@ -417,29 +417,36 @@ def hybrid(reference: Path, recipe: SceneRecipe, n: int, out: Path, seed: int = 
     missing = [c for c in real.stats.categories if counts[c] and c not in entries]
     if missing:
         raise UserError(f"the recipe has no defect type for the reference's categories {missing}")
-    plans = plan_images(real, recipe, entries, list_backgrounds(real, backgrounds), n, seed, quality)
+    plans, unplaced = plan_images(real, recipe, entries, list_backgrounds(real, backgrounds), n, seed, quality)
     specs = [s for _, _, ps in plans for p in ps
              for s in (p.spec, replace(p.spec, frame_index=p.spec.frame_index + 1, defects=()))]
     log(f"hybrid: {len(specs) // 2} defects in {n} images; rendering {len(specs)} local views")
+    if unplaced:
+        # the categories a detector then sees less often than in the real split: say so
+        log("hybrid: drawn but not placed (larger than a local render of at most "
+            f"{MAX_WINDOW} px or twice the photograph's short side, or no free spot): "
+            + ", ".join(f"{c} {k}" for c, k in sorted(unplaced.items())))
     work = out.parent / f".{out.name}.hybrid"  # kept until the split is written: a rerun renders only what is missing
     outcome = run_frames(work, specs, quality.batch_size, Workers(workers=workers), desc="hybrid render")
     if outcome.failed:
         raise RunFailed(f"{len(outcome.failed)} local renders failed (logs in {work / 'logs'}); run again to retry")
     with building(out) as tmp:
         result = write_split(tmp, real, recipe, plans, work, seed, quality)
+        result["unplaced"] = unplaced
     shutil.rmtree(work, ignore_errors=True)
     return result
 
 
 def plan_images(real: RealSplit, recipe: SceneRecipe, entries: dict, bases: list, n: int, seed: int,
-                quality: QualityPreset) -> list[tuple[Path, Background, list[Placement]]]:
-    """For each output image: its photograph and the defects to render into it."""
+                quality: QualityPreset) -> tuple[list[tuple[Path, Background, list[Placement]]], dict[str, int]]:
+    """For each output image: its photograph and the defects to render into it; and per category,
+    the drawn defects that found no place (too large for a local render, or no free spot)."""
     counts = real.stats.category_counts()
     cats = [c for c in real.stats.categories if counts[c]]
     freq = np.array([counts[c] for c in cats], float)
     per_image = real.stats.values("instances_per_image")
     per_image = per_image[per_image > 0].astype(int)
-    plans, index = [], 1
+    plans, index, unplaced = [], 1, {}
     for k in tqdm(range(1, n + 1), desc="hybrid plan", unit="image"):
         rng = seeding.stream(seeding.frame_seed(seed, k), "hybrid")
         path, image_id = bases[int(rng.integers(len(bases)))]
@@ -460,8 +467,10 @@ def plan_images(real: RealSplit, recipe: SceneRecipe, entries: dict, bases: list
                     placements.append(p)
                     index += 2
                     break
+            else:
+                unplaced[cat] = unplaced.get(cat, 0) + 1
         plans.append((path, bg, placements))
-    return plans
+    return plans, unplaced
 
 
 def write_split(tmp: Path, real: RealSplit, recipe: SceneRecipe, plans: list, work: Path, seed: int,

@@ -97,11 +97,26 @@ def test_defects_larger_than_half_the_photograph_are_placed_too(tmp_path):
     clean.mkdir()
     for i in range(3):
         cv2.imwrite(str(clean / f"c{i}.png"), np.full((120, 160, 3), 120 + 10 * i, np.uint8))
-    plans = plan_images(real, recipe, entries, list_backgrounds(real, clean), 8, 0, _quality())
+    plans, unplaced = plan_images(real, recipe, entries, list_backgrounds(real, clean), 8, 0, _quality())
     dents = [p for _, _, ps in plans for p in ps if p.category == "dent"]
     assert len(dents) >= 3
     assert all(p.window <= 2 * 120 for p in dents)
     assert max(p.window for p in dents) > 120  # larger than the photograph's short side
+
+
+def test_defects_too_large_for_a_local_render_are_counted_not_hidden(tmp_path):
+    """A category whose real defects are larger than a local render can hold is reported per
+    category, since the detector then sees that category less often than in the real split."""
+    from render.hybrid import RealSplit, list_backgrounds, plan_images
+
+    real = RealSplit.load(photo_split(tmp_path / "real", size=(160, 120), dent_radius=200))  # the whole image
+    recipe = load_scene(DATA / "tiny_scene.yaml")
+    entries = {}
+    for kind, entry in recipe.defects.enabled():
+        entries.setdefault(entry.category, []).append((kind, entry))
+    plans, unplaced = plan_images(real, recipe, entries, list_backgrounds(real, None), 8, 0, _quality())
+    drawn_dents = unplaced.get("dent", 0) + sum(p.category == "dent" for _, _, ps in plans for p in ps)
+    assert unplaced.get("dent", 0) >= 1 and unplaced["dent"] == drawn_dents
 
 
 def test_a_category_lighter_than_its_surround_gets_lighter_defects(tmp_path):
