@@ -225,8 +225,11 @@ def steady_ap(result: dict, cats: list[str]) -> float:
     return float(np.mean([result["segm"]["per_category"].get(c, 0.0) for c in cats])) if cats else float("nan")
 
 
-def _mean_sd(v: np.ndarray) -> str:
-    return f"{v.mean():.4f} ± {v.std(ddof=1) if len(v) > 1 else 0.0:.4f}"
+def _mean_sd(values, sign: str = "") -> str:
+    from render.evaluate.metrics import mean_std
+
+    m, sd = mean_std(values)
+    return f"{m:{sign}.4f} ± {sd:.4f}"
 
 
 def table(results: dict, arms: list[str], seeds: list[int], steady: list[str]) -> str:
@@ -237,9 +240,9 @@ def table(results: dict, arms: list[str], seeds: list[int], steady: list[str]) -
         rs = [r for r in rs if r is not None]
         if not rs:
             continue
-        ap = np.array([r["segm"]["AP"] for r in rs])
-        ap50 = np.array([r["segm"]["AP50"] for r in rs])
-        st = np.array([steady_ap(r, steady) for r in rs])
+        ap = [r["segm"]["AP"] for r in rs]
+        ap50 = [r["segm"]["AP50"] for r in rs]
+        st = [steady_ap(r, steady) for r in rs]
         lines.append(f"| ({arm}) {ARMS[arm]} | {_mean_sd(ap)} | {_mean_sd(ap50)} | {_mean_sd(st)} | "
                      f"{len(ap)} | {', '.join(f'{v:.3f}' for v in ap)} | {rs[0]['train_images']} |")
     return "\n".join(lines)
@@ -256,12 +259,10 @@ def gains(results: dict, arms: list[str], seeds: list[int], steady: list[str]) -
                  if base and f"{arm}_{s}" in results and f"{base}_{s}" in results]
         if not pairs:
             continue
-        d = np.array([r["segm"]["AP"] - b["segm"]["AP"] for r, b in pairs])
-        ds = np.array([steady_ap(r, steady) - steady_ap(b, steady) for r, b in pairs])
-        sd = d.std(ddof=1) if len(d) > 1 else 0.0
-        sds = ds.std(ddof=1) if len(ds) > 1 else 0.0
-        lines.append(f"| ({arm}) | ({base}) | {d.mean():+.4f} ± {sd:.4f} ({len(d)} seeds) | "
-                     f"{', '.join(f'{v:+.3f}' for v in d)} | {ds.mean():+.4f} ± {sds:.4f} |")
+        d = [r["segm"]["AP"] - b["segm"]["AP"] for r, b in pairs]
+        ds = [steady_ap(r, steady) - steady_ap(b, steady) for r, b in pairs]
+        lines.append(f"| ({arm}) | ({base}) | {_mean_sd(d, '+')} ({len(d)} seeds) | "
+                     f"{', '.join(f'{v:+.3f}' for v in d)} | {_mean_sd(ds, '+')} |")
     return "\n".join(lines)
 
 
