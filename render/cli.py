@@ -450,7 +450,8 @@ def hybrid(reference, scene_path, n, out, backgrounds, seed, samples, workers):
     r = run(reference, recipe, n, out, seed=seed, backgrounds=backgrounds,
             quality=load_quality("preview", samples=samples), workers=workers, log=lambda m: click.echo(m, err=True))
     click.echo(f"wrote {out}: {r['images']} images, instances {r['instances']}, dropped {r['dropped']} "
-               f"(too small or too faint once composited), not placed {r['unplaced']}")
+               f"(too small or too faint once composited), not placed {r['unplaced']}, carried by reference "
+               f"photographs {r['carried']}")
 
 
 @main.command()

@@ -220,6 +220,9 @@ class QualityPreset(Strict):
     denoise: bool = True
     denoise_quality: Literal["fast", "balanced", "high"] = "balanced"  # OpenImageDenoise
     max_bounces: int = Field(6, ge=0, le=128)
+    # Cycles' light tree; auto: on for a frame with 3 or more lights (a ring light is 8), where it
+    # samples them better; off for one or two, where it costs time (bench/render_quality.py)
+    light_tree: bool | Literal["auto"] = "auto"
     view_transform: Literal["Standard", "AgX", "Filmic"] = "Standard"
     mesh: MeshQuality = MeshQuality()
     min_area: int = Field(16, ge=1)  # px: smaller visible instances are dropped

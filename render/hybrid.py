@@ -43,6 +43,7 @@ from render.files import building, check_new_dir
 from render.frames import frame_dir
 from render.parts.plate import Plate
 from render.postprocess import compute_contrast, read_id_passes
+from render.sampling.frame import render_settings
 from render.sampling.scene import aimed_light, blackbody_rgb, sample_material
 from render.spec import (
     SCHEMA_VERSION,
@@ -51,7 +52,6 @@ from render.spec import (
     FrameSpec,
     Ground,
     MeshSettings,
-    RenderSettings,
     Sensor,
     World,
 )
@@ -63,6 +63,7 @@ MIN_WINDOW, MAX_WINDOW = 48, 640  # px, side of a local render
 MARGIN = 8  # px kept between a new defect and any other defect
 VISIBLE = 3.0  # grey levels: a footprint pixel whose composite changed less is not labelled
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
+TOO_LARGE, NO_SPOT = "too large", "no spot"  # why plan_defect placed nothing
 
 
 # ---- what the real split says ------------------------------------------------------------------
@@ -208,8 +209,9 @@ def _choose_spot(rng, real: RealSplit, category: str, w: int, h: int, occupied: 
 
 
 def plan_defect(rng, real: RealSplit, recipe: SceneRecipe, kind: str, entry, image: np.ndarray,
-                occupied: np.ndarray, index: int, root_seed: int, quality: QualityPreset) -> "Placement | None":
-    """One defect of the category `entry.category` for this image, or None when no spot fits."""
+                occupied: np.ndarray, index: int, root_seed: int, quality: QualityPreset) -> "Placement | str":
+    """One defect of the category `entry.category` for this image, or why there is none: TOO_LARGE
+    (for a local render) or NO_SPOT (no free place that fits)."""
     h, w = image.shape[:2]
     plate = Plate(width=PLATE, length=PLATE, thickness=THICKNESS)
     lo, hi = np.array([0.1 * PLATE] * 2), np.array([0.9 * PLATE] * 2)
@@ -217,7 +219,7 @@ def plan_defect(rng, real: RealSplit, recipe: SceneRecipe, kind: str, entry, ima
     normal = _edge_normal(shape, plate)
     area_mm, angle = footprint_moments(shape)
     if area_mm <= 0:
-        return None
+        return NO_SPOT
     areas = real.stats.values("area", entry.category)
     target = float(areas[int(rng.integers(len(areas)))]) * math.exp(rng.normal(0, 0.15))
     b_lo, b_hi = (np.asarray(x, float) for x in shape.bbox())
@@ -233,10 +235,10 @@ def plan_defect(rng, real: RealSplit, recipe: SceneRecipe, kind: str, entry, ima
         extent = float(np.hypot(*(b_hi - b_lo))) * px_per_mm
     window = max(int(round(extent * 1.4 + 24)), MIN_WINDOW)
     if window > min(MAX_WINDOW, 2 * min(h, w)):  # the render would cut the defect, or dwarf the photograph
-        return None
+        return TOO_LARGE
     spot = _choose_spot(rng, real, entry.category, w, h, occupied, int(extent), window, normal is not None)
     if spot is None:
-        return None
+        return NO_SPOT
     x, y, border = spot
     # the render's image: x along +u, y along -v; an edge defect is turned so that the plate's
     # inside points into the image from its border
@@ -284,10 +286,8 @@ def local_spec(rng, recipe: SceneRecipe, plate: Plate, category: str, shape, cen
     seed = seeding.frame_seed(root_seed, index)
     return FrameSpec(
         schema_version=SCHEMA_VERSION, scene="hybrid", frame_index=index, root_seed=root_seed, seed=seed,
-        render=RenderSettings(width=window, height=window, samples=quality.samples,
-                              adaptive_threshold=quality.adaptive_threshold, denoise=quality.denoise,
-                              denoise_quality=quality.denoise_quality, max_bounces=quality.max_bounces,
-                              view_transform="Standard", seed=seed, color_depth=16),
+        render=replace(render_settings(quality, seed, lights=1), width=window, height=window, view_transform="Standard",
+                       color_depth=16),
         mesh=MeshSettings(**quality.mesh.model_dump()),
         part=plate,
         camera=Camera(location=(look + [0, 0, distance]).tolist(), look_at=look.tolist(), up=[0.0, 1.0, 0.0],
@@ -417,60 +417,99 @@ def hybrid(reference: Path, recipe: SceneRecipe, n: int, out: Path, seed: int = 
     missing = [c for c in real.stats.categories if counts[c] and c not in entries]
     if missing:
         raise UserError(f"the recipe has no defect type for the reference's categories {missing}")
-    plans, unplaced = plan_images(real, recipe, entries, list_backgrounds(real, backgrounds), n, seed, quality)
+    plans, unplaced, carried = plan_images(real, recipe, entries, list_backgrounds(real, backgrounds), n, seed,
+                                           quality)
     specs = [s for _, _, ps in plans for p in ps
              for s in (p.spec, replace(p.spec, frame_index=p.spec.frame_index + 1, defects=()))]
     log(f"hybrid: {len(specs) // 2} defects in {n} images; rendering {len(specs)} local views")
     if unplaced:
         # the categories a detector then sees less often than in the real split: say so
-        log("hybrid: drawn but not placed (larger than a local render of at most "
-            f"{MAX_WINDOW} px or twice the photograph's short side, or no free spot): "
+        log("hybrid: drawn but not placed (no free spot, or larger than a local render of at most "
+            f"{MAX_WINDOW} px or twice the photograph's short side with no reference photograph of its category): "
             + ", ".join(f"{c} {k}" for c, k in sorted(unplaced.items())))
+    if carried:
+        log("hybrid: drawn, too large for a local render, and carried instead by a reference photograph of the "
+            "category (its own annotations kept): " + ", ".join(f"{c} {k}" for c, k in sorted(carried.items())))
     work = out.parent / f".{out.name}.hybrid"  # kept until the split is written: a rerun renders only what is missing
     outcome = run_frames(work, specs, quality.batch_size, Workers(workers=workers), desc="hybrid render")
     if outcome.failed:
         raise RunFailed(f"{len(outcome.failed)} local renders failed (logs in {work / 'logs'}); run again to retry")
     with building(out) as tmp:
         result = write_split(tmp, real, recipe, plans, work, seed, quality)
-        result["unplaced"] = unplaced
+        result["unplaced"], result["carried"] = unplaced, carried
     shutil.rmtree(work, ignore_errors=True)
     return result
 
 
 def plan_images(real: RealSplit, recipe: SceneRecipe, entries: dict, bases: list, n: int, seed: int,
-                quality: QualityPreset) -> tuple[list[tuple[Path, Background, list[Placement]]], dict[str, int]]:
-    """For each output image: its photograph and the defects to render into it; and per category,
-    the drawn defects that found no place (too large for a local render, or no free spot)."""
+                quality: QualityPreset) -> tuple[list[tuple[Path, Background, list[Placement]]], dict[str, int],
+                                                 dict[str, int]]:
+    """For each output image: its photograph and the defects to render into it; per category, the
+    drawn defects that found no place (too large for a local render, or no free spot); and per
+    category, the drawn defects that a reference photograph of that category carries instead.
+
+    When a drawn defect is too large for a local render, the image's photograph becomes one of the
+    reference's train images that carry its category (their annotations are kept) and the image's
+    other defects are placed on that: each category keeps its share of the output's defects,
+    instead of the images without it diluting it."""
     counts = real.stats.category_counts()
     cats = [c for c in real.stats.categories if counts[c]]
     freq = np.array([counts[c] for c in cats], float)
     per_image = real.stats.values("instances_per_image")
     per_image = per_image[per_image > 0].astype(int)
-    plans, index, unplaced = [], 1, {}
+    names = {c["id"]: c["name"] for c in real.data["categories"]}
+    carrying: dict[str, list] = {}  # category -> reference images that have it
+    files = {i["id"]: i["file_name"] for i in real.data["images"]}
+    for image_id, anns in sorted(annotations_by_image(real.data).items()):
+        for cat in sorted({names[a["category_id"]] for a in anns}):
+            carrying.setdefault(cat, []).append((real.split_dir / files[image_id], image_id))
+    plans, index, unplaced, carried = [], 1, {}, {}
     for k in tqdm(range(1, n + 1), desc="hybrid plan", unit="image"):
         rng = seeding.stream(seeding.frame_seed(seed, k), "hybrid")
         path, image_id = bases[int(rng.integers(len(bases)))]
-        image, bg = load_background(real, path, image_id)
-        occupied = np.zeros(image.shape[:2], bool)
-        for _, m in bg.masks:
-            occupied |= m
-        occupied = cv2.dilate(occupied.astype(np.uint8), np.ones((2 * MARGIN + 1,) * 2, np.uint8)).astype(bool)
-        placements = []
+        drawn = []
         for _ in range(int(per_image[int(rng.integers(len(per_image)))])):
             cat = cats[int(rng.choice(len(cats), p=freq / freq.sum()))]
             options = entries[cat]
             wts = np.array([e.weight for _, e in options])
-            kind, entry = options[int(rng.choice(len(options), p=wts / wts.sum()))]
-            for _try in range(4):
-                p = plan_defect(rng, real, recipe, kind, entry, image, occupied, index, seed, quality)
-                if p is not None:
-                    placements.append(p)
-                    index += 2
-                    break
-            else:
-                unplaced[cat] = unplaced.get(cat, 0) + 1
+            drawn.append((cat, *options[int(rng.choice(len(options), p=wts / wts.sum()))]))
+        bg, placements, failed, index = _place(rng, real, recipe, path, image_id, drawn, index, seed, quality)
+        too_large = [cat for cat, why in failed if why == TOO_LARGE and cat in carrying]
+        if too_large:
+            options = carrying[too_large[0]]
+            path, image_id = options[int(rng.integers(len(options)))]
+            own = {names[cid] for cid, _ in load_background(real, path, image_id)[1].masks}
+            for cat, *_ in drawn:
+                if cat in own:
+                    carried[cat] = carried.get(cat, 0) + 1
+            bg, placements, failed, index = _place(rng, real, recipe, path, image_id,
+                                                   [d for d in drawn if d[0] not in own], index, seed, quality)
+        for cat, _ in failed:
+            unplaced[cat] = unplaced.get(cat, 0) + 1
         plans.append((path, bg, placements))
-    return plans, unplaced
+    return plans, unplaced, carried
+
+
+def _place(rng, real: RealSplit, recipe: SceneRecipe, path: Path, image_id: int | None, drawn: list, index: int,
+           seed: int, quality: QualityPreset) -> tuple[Background, list[Placement], list, int]:
+    """Plan the drawn (category, kind, entry) defects on one photograph: (its background, the
+    placements, (category, why) of each drawn defect that found no place, the next frame index)."""
+    image, bg = load_background(real, path, image_id)
+    occupied = np.zeros(image.shape[:2], bool)
+    for _, m in bg.masks:
+        occupied |= m
+    occupied = cv2.dilate(occupied.astype(np.uint8), np.ones((2 * MARGIN + 1,) * 2, np.uint8)).astype(bool)
+    placements, failed = [], []
+    for cat, kind, entry in drawn:
+        for _try in range(4):
+            p = plan_defect(rng, real, recipe, kind, entry, image, occupied, index, seed, quality)
+            if isinstance(p, Placement):
+                placements.append(p)
+                index += 2
+                break
+        else:
+            failed.append((cat, p))
+    return bg, placements, failed, index
 
 
 def write_split(tmp: Path, real: RealSplit, recipe: SceneRecipe, plans: list, work: Path, seed: int,

@@ -197,6 +197,7 @@ class RenderSettings(Record):
     view_transform: str
     seed: int  # Cycles' noise seed
     color_depth: int = optional(8)  # bits per channel of rgb.png (16 for hybrid renders, which divide two images)
+    light_tree: bool = optional(True)  # Cycles' light tree (specs written before the preset had the key used it)
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,7 @@ def test_hybrid_writes_visible_exact_defects_into_the_photographs(tmp_path):
     real = photo_split(tmp_path / "real")
     recipe = load_scene(DATA / "tiny_scene.yaml")
     out = tmp_path / "hybrid" / "train"
-    r = hybrid(real, recipe, 3, out, seed=4, quality=_quality(), workers=1, log=lambda *_: None)
+    r = hybrid(real, recipe, 3, out, seed=0, quality=_quality(), workers=1, log=lambda *_: None)
     assert validate_split(out, reference=real).ok
     assert sum(r["instances"].values()) >= 2
     data, real_data = load_split(out), load_split(real)
@@ -97,26 +97,53 @@ def test_defects_larger_than_half_the_photograph_are_placed_too(tmp_path):
     clean.mkdir()
     for i in range(3):
         cv2.imwrite(str(clean / f"c{i}.png"), np.full((120, 160, 3), 120 + 10 * i, np.uint8))
-    plans, unplaced = plan_images(real, recipe, entries, list_backgrounds(real, clean), 8, 0, _quality())
+    plans, _, _ = plan_images(real, recipe, entries, list_backgrounds(real, clean), 8, 0, _quality())
     dents = [p for _, _, ps in plans for p in ps if p.category == "dent"]
     assert len(dents) >= 3
     assert all(p.window <= 2 * 120 for p in dents)
     assert max(p.window for p in dents) > 120  # larger than the photograph's short side
 
 
-def test_defects_too_large_for_a_local_render_are_counted_not_hidden(tmp_path):
-    """A category whose real defects are larger than a local render can hold is reported per
-    category, since the detector then sees that category less often than in the real split."""
-    from render.hybrid import RealSplit, list_backgrounds, plan_images
+def test_a_category_too_large_for_a_local_render_keeps_its_share(tmp_path):
+    """Real dents that cover the whole photograph cannot be rendered locally: hybrid images then
+    take a reference photograph with its own dent as their base (annotations kept), so dents keep
+    their share of the output instead of being diluted by defect-free backgrounds; the counts say so."""
+    from render.hybrid import RealSplit, hybrid, list_backgrounds, plan_images
 
-    real = RealSplit.load(photo_split(tmp_path / "real", size=(160, 120), dent_radius=200))  # the whole image
+    ref = photo_split(tmp_path / "real", size=(160, 120), dent_radius=200)  # the whole image
+    real = RealSplit.load(ref)
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    cv2.imwrite(str(clean / "c.png"), np.full((120, 160, 3), 120, np.uint8))
     recipe = load_scene(DATA / "tiny_scene.yaml")
     entries = {}
     for kind, entry in recipe.defects.enabled():
         entries.setdefault(entry.category, []).append((kind, entry))
-    plans, unplaced = plan_images(real, recipe, entries, list_backgrounds(real, None), 8, 0, _quality())
+    plans, unplaced, carried = plan_images(real, recipe, entries, list_backgrounds(real, clean), 8, 0, _quality())
+    assert not any(p.category == "dent" for _, _, ps in plans for p in ps)
+    assert carried.get("dent", 0) >= 1 and not unplaced.get("dent")
+    assert any(any(cid == 2 for cid, _ in bg.masks) for _, bg, _ in plans)  # a reference photograph as base
+
+    out = hybrid(ref, recipe, 6, tmp_path / "out", backgrounds=clean, quality=_quality(), workers=1, log=lambda m: None)
+    data = load_split(tmp_path / "out")
+    dents = sum(a["category_id"] == 2 for a in data["annotations"])
+    assert out["carried"].get("dent", 0) >= 1 and dents >= 1  # the reference's own dents, in the output
+
+
+def test_a_drawn_defect_with_no_photograph_of_its_category_is_counted_not_hidden(tmp_path):
+    """Without a reference photograph to carry it, a defect that found no place is counted per
+    category, since the detector then sees that category less often than in the real split."""
+    from render.hybrid import RealSplit, list_backgrounds, plan_images
+
+    real = RealSplit.load(photo_split(tmp_path / "real", size=(160, 120), dent_radius=200))
+    real.data = {**real.data, "annotations": [a for a in real.data["annotations"] if a["category_id"] != 2]}
+    recipe = load_scene(DATA / "tiny_scene.yaml")
+    entries = {}
+    for kind, entry in recipe.defects.enabled():
+        entries.setdefault(entry.category, []).append((kind, entry))
+    plans, unplaced, carried = plan_images(real, recipe, entries, list_backgrounds(real, None), 8, 0, _quality())
     drawn_dents = unplaced.get("dent", 0) + sum(p.category == "dent" for _, _, ps in plans for p in ps)
-    assert unplaced.get("dent", 0) >= 1 and unplaced["dent"] == drawn_dents
+    assert unplaced.get("dent", 0) >= 1 and unplaced["dent"] == drawn_dents and not carried
 
 
 def test_a_category_lighter_than_its_surround_gets_lighter_defects(tmp_path):

@@ -95,6 +95,7 @@ def configure_image_render(scene: bpy.types.Scene, r, path: str) -> None:
     c.diffuse_bounces = c.glossy_bounces = min(r.max_bounces, 4)
     c.transmission_bounces = r.max_bounces
     c.seed = r.seed
+    c.use_light_tree = r.light_tree
     c.filter_width = 1.5
     scene.view_settings.view_transform = r.view_transform
     s = scene.render.image_settings

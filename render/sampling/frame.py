@@ -15,12 +15,17 @@ from render.sampling.scene import (
 )
 from render.spec import SCHEMA_VERSION, FrameSpec, MeshSettings, RenderSettings
 
+MANY_LIGHTS = 3  # a frame with this many lights or more uses Cycles' light tree when the preset says auto
 
-def render_settings(quality: QualityPreset, seed: int) -> RenderSettings:
+
+def render_settings(quality: QualityPreset, seed: int, lights: int) -> RenderSettings:
+    """The preset's settings for a frame with this many lights."""
     w, h = quality.resolution
+    light_tree = lights >= MANY_LIGHTS if quality.light_tree == "auto" else quality.light_tree
     return RenderSettings(width=w, height=h, samples=quality.samples, adaptive_threshold=quality.adaptive_threshold,
                           denoise=quality.denoise, denoise_quality=quality.denoise_quality,
-                          max_bounces=quality.max_bounces, view_transform=quality.view_transform, seed=seed)
+                          max_bounces=quality.max_bounces, view_transform=quality.view_transform, seed=seed,
+                          light_tree=light_tree)
 
 
 def sample_frame_spec(recipe: SceneRecipe, quality: QualityPreset, root_seed: int, frame_index: int) -> FrameSpec:
@@ -38,19 +43,20 @@ def sample_frame_spec(recipe: SceneRecipe, quality: QualityPreset, root_seed: in
     f = recipe.fixtures
     if f.tray or f.conveyor or f.clamps:
         fixtures = sample_fixtures(seeding.stream(seed, "fixtures"), recipe, part, others)
+    lights = sample_lights(seeding.stream(seed, "lights"), recipe, part, camera)
     return FrameSpec(
         schema_version=SCHEMA_VERSION,
         scene=recipe.name,
         frame_index=frame_index,
         root_seed=root_seed,
         seed=seed,
-        render=render_settings(quality, seed),
+        render=render_settings(quality, seed, len(lights)),
         mesh=MeshSettings(**quality.mesh.model_dump()),
         part=part,
         camera=camera,
         defects=defects,
         material=sample_material(seeding.stream(seed, "material"), recipe, part),
-        lights=sample_lights(seeding.stream(seed, "lights"), recipe, part, camera),
+        lights=lights,
         world=sample_world(seeding.stream(seed, "world"), recipe),
         ground=sample_ground(seeding.stream(seed, "ground"), recipe),
         sensor=sample_sensor(seeding.stream(seed, "sensor"), recipe),
