@@ -152,6 +152,8 @@ def main() -> None:
                 for k, v in row.items():
                     stages.setdefault(k, []).append(v)
                 for ing in INGREDIENTS:
+                    if ing == "glass" and not spec.material.transmission:
+                        continue  # the part has none
                     ingredients.setdefault(ing, []).append((full - prof.without(ing)) / full)
             renderer.render_frame(str(d))
             image = cv2.imread(str(d / "rgb.png"))
