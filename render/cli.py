@@ -433,7 +433,8 @@ def fit(reference, scene_path, out, report, iterations, frames, samples, seed, w
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="The split to write (a new directory).")
 @click.option("--backgrounds", type=click.Path(path_type=Path), default=None,
               help="A directory of defect-free photographs to render into (default: the reference's images, "
-                   "away from their defects).")
+                   "away from their defects). A defect too large for a local render takes a reference photograph "
+                   "of its category instead, with its annotations.")
 @click.option("--seed", type=click.IntRange(0), default=0, show_default=True)
 @click.option("--samples", type=click.IntRange(1), default=32, show_default=True, help="Cycles samples per view.")
 @click.option("--workers", type=click.IntRange(0), default=0, show_default=True,
