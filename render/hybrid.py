@@ -460,8 +460,10 @@ def plan_images(real: RealSplit, recipe: SceneRecipe, entries: dict, bases: list
     names = {c["id"]: c["name"] for c in real.data["categories"]}
     carrying: dict[str, list] = {}  # category -> reference images that have it
     files = {i["id"]: i["file_name"] for i in real.data["images"]}
-    for image_id, anns in sorted(annotations_by_image(real.data).items()):
-        for cat in sorted({names[a["category_id"]] for a in anns}):
+    own_cats = {image_id: {names[a["category_id"]] for a in anns}
+                for image_id, anns in annotations_by_image(real.data).items()}
+    for image_id, cats_here in sorted(own_cats.items()):
+        for cat in sorted(cats_here):
             carrying.setdefault(cat, []).append((real.split_dir / files[image_id], image_id))
     plans, index, unplaced, carried = [], 1, {}, {}
     for k in tqdm(range(1, n + 1), desc="hybrid plan", unit="image"):
@@ -478,7 +480,7 @@ def plan_images(real: RealSplit, recipe: SceneRecipe, entries: dict, bases: list
         if too_large:
             options = carrying[too_large[0]]
             path, image_id = options[int(rng.integers(len(options)))]
-            own = {names[cid] for cid, _ in load_background(real, path, image_id)[1].masks}
+            own = own_cats[image_id]
             for cat, *_ in drawn:
                 if cat in own:
                     carried[cat] = carried.get(cat, 0) + 1
