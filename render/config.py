@@ -226,7 +226,7 @@ class QualityPreset(Strict):
     view_transform: Literal["Standard", "AgX", "Filmic"] = "Standard"
     mesh: MeshQuality = MeshQuality()
     min_area: int = Field(16, ge=1)  # px: smaller visible instances are dropped
-    min_contrast: float = Field(5.0, ge=0, le=255)  # grey levels: fainter instances are dropped
+    min_contrast: float = Field(5.0, ge=0, le=255)  # 8-bit levels of the most changed channel
     annotation: Literal["rle", "polygon"] = "rle"
     batch_size: int = Field(50, ge=1, le=100000)  # frames per Blender process
 

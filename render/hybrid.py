@@ -61,7 +61,7 @@ THICKNESS = 5.0  # mm
 FOCAL, SENSOR = 100.0, 36.0  # a long lens far away: nearly orthographic
 MIN_WINDOW, MAX_WINDOW = 48, 640  # px, side of a local render
 MARGIN = 8  # px kept between a new defect and any other defect
-VISIBLE = 3.0  # grey levels: a footprint pixel whose composite changed less is not labelled
+VISIBLE = 3.0  # levels of any channel: a footprint pixel whose composite changed less is not labelled
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
 TOO_LARGE, NO_SPOT = "too large", "no spot"  # why plan_defect placed nothing
 
@@ -360,25 +360,27 @@ def composite(image: np.ndarray, placements: list[tuple[Placement, np.ndarray, n
             reach = cv2.GaussianBlur(keep, (0, 0), blur)
         r = np.maximum(ratio[iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0], 1e-3)
         spot = lin[iy0:iy1, ix0:ix1]
-        before = (linear_to_srgb(spot) * 255).mean(-1)
+        srgb_before = linear_to_srgb(spot) * 255
+        before = srgb_before.mean(-1)
         c1 = float(((linear_to_srgb(spot * r) * 255).mean(-1) - before)[inside].mean())
         if abs(c1) >= 1 and abs(p.contrast) >= 1:
             # a real defect of this category that is lighter than its surround (a rough, uneven
             # patch) turns a darkening render into a lightening one: the change's sign follows too
             k = p.contrast / c1
             r = np.exp(np.log(r) * float(np.sign(k) * np.clip(abs(k), 0.25, 4.0)))
-        delta = (linear_to_srgb(spot * r) * 255).mean(-1) - before
+        # visible in any channel: a change of hue at equal brightness is seen too
+        change = np.abs(linear_to_srgb(spot * r) * 255 - srgb_before).max(-1)
         mask = np.zeros((h, w), bool)
         # the photograph's blur spreads the defect past its footprint; a visible halo is labelled too
         spread = reach[iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0] > 0.02
         # a mottled stain fades in places inside: a hole of the footprint is a hole of the mask,
         # not a pixel that changed a little less
-        visible = spread & (np.abs(delta) > VISIBLE)
+        visible = spread & (change > VISIBLE)
         mask[iy0:iy1, ix0:ix1] = binary_fill_holes(visible) & spread
         candidate = lin.copy()
         candidate[iy0:iy1, ix0:ix1] = spot * r
-        grey_after = np.clip(np.rint((linear_to_srgb(candidate) * 255).mean(-1)), 0, 255).astype(np.uint8)
-        if mask.sum() < min_area or compute_contrast(grey_after, mask) < min_contrast:
+        after = np.clip(np.rint(linear_to_srgb(candidate) * 255), 0, 255).astype(np.uint8)
+        if mask.sum() < min_area or compute_contrast(after, mask) < min_contrast:
             dropped += 1
             continue
         lin = candidate
