@@ -42,8 +42,9 @@ def compute_contrast(image: np.ndarray, mask: np.ndarray, others: np.ndarray | N
 
     The defect-free surface is estimated by inpainting the (slightly grown) mask from its
     surroundings (not from `others`, the pixels of other defects, unless they surround it: a stain
-    beside a scratch is not the surface the scratch interrupts, a stain under it is); the score is the 90th percentile of |image - estimate| inside the mask (a
-    thin scratch is often a 1 px line of light inside a wider groove mask: it must count). In a
+    beside a scratch is not the surface the scratch interrupts, a stain under it is); the score
+    is the 90th percentile of |image - estimate| inside the mask (a thin scratch is often a 1 px
+    line of light inside a wider groove mask: it must count). In a
     colour image a pixel's difference is that of its most changed channel: a change of hue at
     equal brightness is seen too. A grey image, or a colour one with equal channels, scores the same.
     """
