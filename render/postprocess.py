@@ -37,16 +37,16 @@ def read_id_passes(exr_path: Path, channels: dict) -> tuple[np.ndarray, np.ndarr
     return np.round(defect).astype(np.int32), np.round(obj).astype(np.int32)
 
 
-def compute_contrast(image: np.ndarray, mask: np.ndarray, others: np.ndarray | None = None) -> float:
+def compute_contrast(image: np.ndarray, mask: np.ndarray, defects: np.ndarray | None = None) -> float:
     """How much the image differs inside the mask from the surface it interrupts (levels of 8 bit).
 
     The defect-free surface is estimated by inpainting the (slightly grown) mask from its
-    surroundings (not from `others`, the pixels of other defects, unless they surround it: a stain
-    beside a scratch is not the surface the scratch interrupts, a stain under it is); the score
-    is the 90th percentile of |image - estimate| inside the mask (a thin scratch is often a 1 px
-    line of light inside a wider groove mask: it must count). In a
-    colour image a pixel's difference is that of its most changed channel: a change of hue at
-    equal brightness is seen too. A grey image, or a colour one with equal channels, scores the same.
+    surroundings, leaving out the other defects among `defects` (all defect pixels) unless they
+    surround it: a stain beside a scratch is not the surface the scratch interrupts, a stain under
+    it is. The score is the 90th percentile of |image - estimate| inside the mask (a thin scratch
+    is often a 1 px line of light inside a wider groove mask: it must count). In a colour image a
+    pixel's difference is that of its most changed channel: a change of hue at equal brightness
+    is seen too. A grey image, or a colour one with equal channels, scores the same.
     """
     ys, xs = np.nonzero(mask)
     pad = 4 + int(np.sqrt(len(ys)) // 2)
@@ -55,10 +55,10 @@ def compute_contrast(image: np.ndarray, mask: np.ndarray, others: np.ndarray | N
     crop = np.ascontiguousarray(image[y0:y1, x0:x1])
     m = mask[y0:y1, x0:x1].astype(np.uint8)
     grown = cv2.dilate(m, np.ones((5, 5), np.uint8))
-    if others is not None:
+    if defects is not None:
         # with their soft edges (a stain fades out past its footprint); but a defect lying mostly
         # on another one (a scratch across a stain) interrupts that one: then it is the surface
-        other = others[y0:y1, x0:x1].astype(np.uint8)
+        other = (defects[y0:y1, x0:x1] & (m == 0)).astype(np.uint8)
         ring = (grown > 0) & (m == 0)
         if (ring & (other > 0)).sum() < 0.5 * ring.sum():
             grown |= cv2.dilate(other, np.ones((7, 7), np.uint8))
@@ -86,7 +86,7 @@ def compute_instances(frame_dir: Path, image: np.ndarray, min_area: int,
         elif area < min_area:
             dropped["too_small"] += 1
         else:
-            contrast = compute_contrast(image, mask, any_defect & ~mask)
+            contrast = compute_contrast(image, mask, any_defect)
             if contrast < min_contrast:
                 dropped["low_contrast"] += 1
             else:
