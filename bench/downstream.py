@@ -14,7 +14,8 @@ Arms, each trained with 5 seeds and scored on the real val split (segm AP by COC
                                   what plain synthetic data does to an all-real detector)
 Nothing is tuned on val: the recipe is fitted to, and hybrid images made from, the train images
 an arm has. Every generated split is kept in --work and reused, and every finished training is
-cached there as JSON, so an interrupted run continues where it stopped.
+cached there as JSON, so an interrupted run continues where it stopped (so a run with other
+options, such as --carry, needs its own --work).
 
     .venv/bin/python bench/downstream.py --real ../shared/data/magnetic_tile \\
         --scene scenes/magnetic_tile.yaml --backgrounds ../shared/data/magnetic_tile/free \\
@@ -128,7 +129,7 @@ class Bench:
             self.log(f"hybrid {n} images from {reference} with {scene}")
             hybrid(reference, load_scene(scene), n, out, seed=seed, workers=self.a.jobs,
                    backgrounds=Path(self.a.backgrounds) if self.a.backgrounds else None,
-                   quality=load_quality("preview", samples=16), log=self.log)
+                   quality=load_quality("preview", samples=16), carry=tuple(self.a.carry), log=self.log)
         return out
 
     def copy_paste(self, reference: Path, n: int, name: str, seed: int) -> Path:
@@ -298,6 +299,8 @@ def main() -> None:
     p.add_argument("--real", type=Path, required=True, help="dataset dir with train/ and val/")
     p.add_argument("--scene", type=Path, required=True, help="the recipe for this dataset (its categories)")
     p.add_argument("--backgrounds", type=Path, help="defect-free photographs for hybrid images (optional)")
+    p.add_argument("--carry", nargs="+", default=[], metavar="CATEGORY",
+                   help="categories hybrid images carry by reference photographs instead of rendering them")
     p.add_argument("--work", type=Path, required=True, help="where generated splits and results are kept")
     p.add_argument("--arms", nargs="+", default=list(ARMS), choices=list(ARMS))
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])

@@ -398,8 +398,13 @@ def composite(image: np.ndarray, placements: list[tuple[Placement, np.ndarray, n
 
 # ---- the command ------------------------------------------------------------------------------
 def hybrid(reference: Path, recipe: SceneRecipe, n: int, out: Path, seed: int = 0, backgrounds: Path | None = None,
-           quality: QualityPreset | None = None, workers: int = 0, max_factor: float = 5.0, log=print) -> dict:
-    """Write a split of `n` real photographs with rendered defects to `out` (see the module's docstring)."""
+           quality: QualityPreset | None = None, workers: int = 0, max_factor: float = 5.0,
+           carry: tuple[str, ...] = (), log=print) -> dict:
+    """Write a split of `n` real photographs with rendered defects to `out` (see the module's docstring).
+
+    `carry`: categories never rendered: a drawn defect of one makes the image's base a reference
+    photograph that has it (its annotations kept), for kinds of defect the recipe cannot draw
+    as they look."""
     from render.cluster import Workers, run_frames
     from render.config import load_quality
 
@@ -416,11 +421,15 @@ def hybrid(reference: Path, recipe: SceneRecipe, n: int, out: Path, seed: int = 
     for kind, entry in recipe.defects.enabled():
         entries.setdefault(entry.category, []).append((kind, entry))
     counts = real.stats.category_counts()
-    missing = [c for c in real.stats.categories if counts[c] and c not in entries]
+    bad = [c for c in carry if not counts.get(c)]
+    if bad:
+        raise UserError(f"--carry {bad[0]}: not a category with annotated defects in {reference}")
+    missing = [c for c in real.stats.categories if counts[c] and c not in entries and c not in carry]
     if missing:
-        raise UserError(f"the recipe has no defect type for the reference's categories {missing}")
+        raise UserError(f"the recipe has no defect type for the reference's categories {missing} "
+                        "(or carry them with --carry)")
     plans, unplaced, carried = plan_images(real, recipe, entries, list_backgrounds(real, backgrounds), n, seed,
-                                           quality)
+                                           quality, carry)
     specs = [s for _, _, ps in plans for p in ps
              for s in (p.spec, replace(p.spec, frame_index=p.spec.frame_index + 1, defects=()))]
     log(f"hybrid: {len(specs) // 2} defects in {n} images; rendering {len(specs)} local views")
@@ -444,8 +453,8 @@ def hybrid(reference: Path, recipe: SceneRecipe, n: int, out: Path, seed: int = 
 
 
 def plan_images(real: RealSplit, recipe: SceneRecipe, entries: dict, bases: list, n: int, seed: int,
-                quality: QualityPreset) -> tuple[list[tuple[Path, Background, list[Placement]]], dict[str, int],
-                                                 dict[str, int]]:
+                quality: QualityPreset, carry: tuple[str, ...] = ()
+                ) -> tuple[list[tuple[Path, Background, list[Placement]]], dict[str, int], dict[str, int]]:
     """For each output image: its photograph and the defects to render into it; per category, the
     drawn defects that found no place (too large for a local render, or no free spot); and per
     category, the drawn defects that a reference photograph of that category carries instead.
@@ -453,7 +462,8 @@ def plan_images(real: RealSplit, recipe: SceneRecipe, entries: dict, bases: list
     When a drawn defect is too large for a local render, the image's photograph becomes one of the
     reference's train images that carry its category (their annotations are kept) and the image's
     other defects are placed on that: each category keeps its share of the output's defects,
-    instead of the images without it diluting it."""
+    instead of the images without it diluting it. A drawn defect of a `carry` category does the
+    same without being tried."""
     counts = real.stats.category_counts()
     cats = [c for c in real.stats.categories if counts[c]]
     freq = np.array([counts[c] for c in cats], float)
@@ -474,20 +484,27 @@ def plan_images(real: RealSplit, recipe: SceneRecipe, entries: dict, bases: list
         drawn = []
         for _ in range(int(per_image[int(rng.integers(len(per_image)))])):
             cat = cats[int(rng.choice(len(cats), p=freq / freq.sum()))]
+            if cat in carry:
+                drawn.append((cat, None, None))
+                continue
             options = entries[cat]
             wts = np.array([e.weight for _, e in options])
             drawn.append((cat, *options[int(rng.choice(len(options), p=wts / wts.sum()))]))
-        bg, placements, failed, index = _place(rng, real, recipe, path, image_id, drawn, index, seed, quality)
-        too_large = [cat for cat, why in failed if why == TOO_LARGE and cat in carrying]
-        if too_large:
-            options = carrying[too_large[0]]
+        to_carry = [cat for cat, *_ in drawn if cat in carry]
+        if not to_carry:
+            bg, placements, failed, index = _place(rng, real, recipe, path, image_id, drawn, index, seed, quality)
+            to_carry = [cat for cat, why in failed if why == TOO_LARGE and cat in carrying]
+        if to_carry:
+            options = carrying[to_carry[0]]
             path, image_id = options[int(rng.integers(len(options)))]
             own = own_cats[image_id]
             for cat, *_ in drawn:
                 if cat in own:
                     carried[cat] = carried.get(cat, 0) + 1
+            rest = [d for d in drawn if d[0] not in own]
             bg, placements, failed, index = _place(rng, real, recipe, path, image_id,
-                                                   [d for d in drawn if d[0] not in own], index, seed, quality)
+                                                   [d for d in rest if d[0] not in carry], index, seed, quality)
+            failed += [(cat, TOO_LARGE) for cat, *_ in rest if cat in carry]
         for cat, _ in failed:
             unplaced[cat] = unplaced.get(cat, 0) + 1
         plans.append((path, bg, placements))

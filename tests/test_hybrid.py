@@ -146,6 +146,48 @@ def test_a_drawn_defect_with_no_photograph_of_its_category_is_counted_not_hidden
     assert unplaced.get("dent", 0) >= 1 and unplaced["dent"] == drawn_dents and not carried
 
 
+def test_a_carried_category_is_never_rendered_and_keeps_its_share(tmp_path):
+    """--carry dent: no dent is rendered; images that draw one take a reference photograph with
+    its own dents as their base, so a recipe without a dent type is accepted; a category the
+    reference does not have is refused."""
+    from render.hybrid import RealSplit, hybrid, list_backgrounds, plan_images
+
+    ref = photo_split(tmp_path / "real")
+    real = RealSplit.load(ref)
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    cv2.imwrite(str(clean / "c.png"), np.full((120, 160, 3), 120, np.uint8))
+    recipe = load_scene(DATA / "tiny_scene.yaml")
+    entries = {}
+    for kind, entry in recipe.defects.enabled():
+        entries.setdefault(entry.category, []).append((kind, entry))
+    plans, unplaced, carried = plan_images(real, recipe, entries, list_backgrounds(real, clean), 15, 0, _quality(),
+                                           carry=("dent",))
+    assert not any(p.category == "dent" for _, _, ps in plans for p in ps)
+    assert any(p.category == "scratch" for _, _, ps in plans for p in ps)
+    with_dent = sum(any(cid == 2 for cid, _ in bg.masks) for _, bg, _ in plans)
+    assert carried.get("dent", 0) >= 1 and with_dent >= 1 and not unplaced.get("dent")
+
+    spec = yaml.safe_load((DATA / "tiny_scene.yaml").read_text())
+    del spec["defects"]["dent"]
+    spec["categories"] = ["scratch"]
+    (tmp_path / "no_dent.yaml").write_text(yaml.safe_dump(spec))
+    no_dent = load_scene(tmp_path / "no_dent.yaml")
+    with pytest.raises(UserError, match="--carry"):
+        hybrid(ref, no_dent, 2, tmp_path / "x" / "train", log=lambda *_: None)
+    with pytest.raises(UserError, match="--carry pit: not a category"):
+        hybrid(ref, recipe, 2, tmp_path / "y" / "train", carry=("pit",), log=lambda *_: None)
+    assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
+    r = hybrid(ref, no_dent, 4, tmp_path / "out" / "train", backgrounds=clean, carry=("dent",), quality=_quality(),
+               workers=1, log=lambda *_: None)
+    assert validate_split(tmp_path / "out" / "train", reference=ref).ok
+    data = load_split(tmp_path / "out" / "train")
+    assert r["carried"].get("dent", 0) >= 1 and not r["unplaced"].get("dent")
+    with_dent = {a["image_id"] for a in data["annotations"] if a["category_id"] == 2}
+    sources = {i["id"]: i["source"]["file_name"] for i in data["images"]}
+    assert with_dent and all(sources[i].startswith("p") for i in with_dent)  # reference photographs, not c.png
+
+
 def test_a_category_lighter_than_its_surround_gets_lighter_defects(tmp_path):
     from render.hybrid import hybrid
 
