@@ -313,8 +313,8 @@ def _read_linear(path: Path) -> np.ndarray:
 
 
 def read_local_render(work: Path, p: Placement) -> tuple[np.ndarray, np.ndarray]:
-    """(ratio with / without in linear light (H, W, 3), the defect's footprint (H, W) bool), turned
-    into the image's orientation."""
+    """(ratio with / without in linear light (H, W, 3, BGR as OpenCV reads it, like the
+    photographs), the defect's footprint (H, W) bool), turned into the image's orientation."""
     with_dir, without_dir = frame_dir(work, p.spec.frame_index), frame_dir(work, p.spec.frame_index + 1)
     lit, bare = _read_linear(with_dir / "rgb.png"), _read_linear(without_dir / "rgb.png")
     manifest = json.loads((with_dir / "manifest.json").read_text(encoding="utf-8"))
@@ -348,7 +348,6 @@ def composite(image: np.ndarray, placements: list[tuple[Placement, np.ndarray, n
         if ix1 <= ix0 or iy1 <= iy0 or not inside.any():
             dropped += 1
             continue
-        ratio = ratio[..., ::-1]  # BGR like the image
         if grey:
             ratio = np.repeat(ratio.mean(-1, keepdims=True), 3, -1)
         # only the footprint changes (feathered by a pixel): a visible change must be labelled
@@ -366,8 +365,12 @@ def composite(image: np.ndarray, placements: list[tuple[Placement, np.ndarray, n
         if abs(c1) >= 1 and abs(p.contrast) >= 1:
             # a real defect of this category that is lighter than its surround (a rough, uneven
             # patch) turns a darkening render into a lightening one: the change's sign follows too
+            # (the brightness part of the log ratio turns; its colour part keeps its hue)
             k = p.contrast / c1
-            r = np.exp(np.log(r) * float(np.sign(k) * np.clip(abs(k), 0.25, 4.0)))
+            log_r = np.log(r)
+            brightness = log_r.mean(-1, keepdims=True)
+            scale = float(np.clip(abs(k), 0.25, 4.0))
+            r = np.exp(brightness * scale * float(np.sign(k)) + (log_r - brightness) * scale)
         # visible in any channel: a change of hue at equal brightness is seen too
         change = np.abs(linear_to_srgb(spot * r) * 255 - srgb_before).max(-1)
         mask = np.zeros((h, w), bool)

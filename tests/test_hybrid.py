@@ -211,6 +211,55 @@ def test_a_category_lighter_than_its_surround_gets_lighter_defects(tmp_path):
     assert changes and all(c > 0 for c in changes)
 
 
+@pytest.mark.parametrize("lighter", [False, True])
+def test_a_rust_stain_keeps_its_hue_in_a_colour_photograph(tmp_path, lighter):
+    """A rust-tinted stain rendered into blue-grey painted photographs makes them redder, never
+    bluer: the render's channels land on the photograph's, and a category lighter than its
+    surround turns the change's brightness, not its hue."""
+    from render.hybrid import hybrid
+
+    rng = np.random.default_rng(0)
+    root = tmp_path / "real"
+    root.mkdir()
+    coco = CocoWriter(root, categories_from_names(["rust"]))
+    y, x = np.mgrid[0:120, 0:160]
+
+    def paint(level):  # a blue-grey paint (BGR)
+        return level[..., None] + np.array([15.0, 0.0, -15.0])
+
+    for i in range(3):
+        img = paint(110 + 30 * x / 160 + rng.normal(0, 2, (120, 160)))
+        blob = (x - 40) ** 2 + (y - 60) ** 2 < 8**2
+        img[blob] += np.array([-20, -10, 0]) + (35 if lighter else -10)  # BGR: reddish, lighter or darker
+        cv2.imwrite(str(root / f"p{i}.png"), np.clip(img, 0, 255).astype(np.uint8))
+        coco.add_annotation(coco.add_image(f"p{i}.png", 160, 120), 1, *encode_instance(blob, "rle"))
+    coco.close()
+    clean = tmp_path / "clean"  # defect-free photographs of the same grey paint
+    clean.mkdir()
+    for i in range(2):
+        img = paint(110 + 30 * x / 160 + rng.normal(0, 2, (120, 160)))
+        cv2.imwrite(str(clean / f"c{i}.png"), np.clip(img, 0, 255).astype(np.uint8))
+    scene = {"name": "rust", "categories": ["rust"], "parts": {"plate": {"width": [30, 30], "length": [30, 30]}},
+             "defects": {"count": [1, 1], "stain": {"category": "rust", "radius": [2, 3], "darken": [0.3, 0.3],
+                                                     "tint": [1, 1], "tint_hue": [0.05, 0.05],
+                                                     "tint_saturation": [0.8, 0.8], "tint_value": [0.2, 0.2]}}}
+    (tmp_path / "rust.yaml").write_text(yaml.safe_dump(scene))
+    out = tmp_path / "hybrid" / "train"
+    hybrid(root, load_scene(tmp_path / "rust.yaml"), 4, out, seed=1, backgrounds=clean, quality=_quality(),
+           workers=1, log=lambda *_: None)
+    data = load_split(out)
+    reddening = []
+    for img in data["images"]:
+        before = cv2.imread(str(clean / img["source"]["file_name"])).astype(float)
+        after = cv2.imread(str(out / img["file_name"])).astype(float)
+        for a in data["annotations"]:
+            m = decode_mask(a["segmentation"], 120, 160)
+            if a["image_id"] == img["id"]:
+                change = (after - before)[m].mean(0)
+                reddening.append(change[2] - change[0])  # red minus blue
+    assert reddening and all(r > 2 for r in reddening), reddening
+
+
 def test_hybrid_is_deterministic_and_refuses_bad_input(tmp_path):
     from render.hybrid import hybrid
 
