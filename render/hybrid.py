@@ -56,11 +56,13 @@ from render.spec import (
     World,
 )
 
-PLATE = 200.0  # mm: the local flat surface, large enough for any defect of a recipe
+PLATE = 200.0  # mm: the local flat surface (x4, x16 for a defect that overflows it)
 THICKNESS = 5.0  # mm
 FOCAL, SENSOR = 100.0, 36.0  # a long lens far away: nearly orthographic
 MIN_WINDOW, MAX_WINDOW = 48, 640  # px, side of a local render
 MARGIN = 8  # px kept between a new defect and any other defect
+ON_SURFACE = 0.9  # share of a defect's box that must be the part's surface (where that is known)
+SAME_COLOUR = 20.0  # 8-bit Lab distance within which a pixel is the surface a local render stands for
 VISIBLE = 3.0  # levels of any channel: a footprint pixel whose composite changed less is not labelled
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
 TOO_LARGE, NO_SPOT = "too large", "no spot"  # why plan_defect placed nothing
@@ -68,11 +70,76 @@ TOO_LARGE, NO_SPOT = "too large", "no spot"  # why plan_defect placed nothing
 
 # ---- what the real split says ------------------------------------------------------------------
 @dataclass
+class SurfaceColours:
+    """Where on a colour photograph defects can go, from the colours around the reference's
+    annotated defects: a colour's log ratio of its share of the pixels on or near a defect to its
+    share of all pixels, smoothed over a patch; a patch whose colours are less than a third as
+    common near defects as overall is not the part's surface. For a whole part on a backdrop the
+    backdrop's colours are rare near defects; for close-ups of a surface (most of a photograph
+    passes) nothing is restricted, nor in grey photographs, where brightness alone (which exposure
+    changes) cannot tell part from backdrop."""
+
+    log_ratio: np.ndarray  # (BINS**3,) per quantised BGR colour
+
+    BINS = 16  # per channel
+    NEAR = 0.03  # of the short side: the ring around a defect taken as its surface
+    SMOOTH = 0.015  # of the short side: the patch a colour score is averaged over
+    THRESHOLD = math.log(1 / 3)  # a patch scoring less is not the part's surface
+    CLOSE_UP = 0.6  # median share of a photograph that is surface above which nothing is restricted
+
+    @classmethod
+    def fit(cls, split_dir: Path, data: dict) -> "SurfaceColours | None":
+        n = cls.BINS**3
+        near, every, images = np.zeros(n), np.zeros(n), []
+        by_image = annotations_by_image(data)
+        for info in data["images"]:
+            image = cv2.imread(str(split_dir / info["file_name"]), cv2.IMREAD_COLOR)
+            if image is None:
+                continue
+            h, w = image.shape[:2]
+            defects = np.zeros((h, w), np.uint8)
+            for a in by_image.get(info["id"], []):
+                defects |= decode_mask(a["segmentation"], h, w).astype(np.uint8)
+            r = max(1, int(cls.NEAR * min(h, w)))
+            close = cv2.dilate(defects, np.ones((2 * r + 1,) * 2, np.uint8)).astype(bool)
+            b = cls._bins(image)
+            near += np.bincount(b[close], minlength=n)
+            every += np.bincount(b.ravel(), minlength=n)
+            images.append(image)
+        if not near.sum():
+            return None
+        model = cls(np.log((near / near.sum() + 1e-6) / (every / every.sum() + 1e-6)))
+        if np.median([float(model.surface(image).mean()) for image in images]) >= cls.CLOSE_UP:
+            return None
+        return model
+
+    @classmethod
+    def _bins(cls, image: np.ndarray) -> np.ndarray:
+        q = image.astype(np.int64) * cls.BINS // 256
+        return (q[..., 0] * cls.BINS + q[..., 1]) * cls.BINS + q[..., 2]
+
+    def score(self, image: np.ndarray) -> np.ndarray:
+        s = self.log_ratio[self._bins(image)].astype(np.float32)
+        return cv2.GaussianBlur(s, (0, 0), max(1.0, self.SMOOTH * min(image.shape[:2])))
+
+    def surface(self, image: np.ndarray) -> np.ndarray:
+        """Patches of the part's surface (where a defect may go)."""
+        return self.score(image) >= self.THRESHOLD
+
+    def pixels(self, image: np.ndarray) -> np.ndarray:
+        """Pixels of the part's surface (what a defect may change: not a wire over it, nor the
+        backdrop through a hole)."""
+        s = self.log_ratio[self._bins(image)].astype(np.float32)
+        return cv2.GaussianBlur(s, (0, 0), 1.0) >= self.THRESHOLD
+
+
+@dataclass
 class RealSplit:
     split_dir: Path
     data: dict
     stats: SplitStats
     grey: bool
+    surface: SurfaceColours | None = None  # None: every spot of a photograph is the part's surface
 
     @classmethod
     def load(cls, split_dir: Path) -> "RealSplit":
@@ -80,7 +147,8 @@ class RealSplit:
         stats = measure_split(split_dir, progress=False)
         if not sum(stats.category_counts().values()):
             raise UserError(f"{split_dir}: the reference has no annotated defect to learn sizes and places from")
-        return cls(Path(split_dir), data, stats, stats.is_grey())
+        grey = stats.is_grey()
+        return cls(Path(split_dir), data, stats, grey, None if grey else SurfaceColours.fit(Path(split_dir), data))
 
 
 @dataclass
@@ -141,9 +209,12 @@ def _rot(v: tuple[float, float], k: int) -> tuple[float, float]:
 
 def _edge_normal(shape, plate: Plate) -> np.ndarray | None:
     """Inward normal (u, v) of the plate edge an edge defect sits on; None for an inner defect."""
+    if not shape.on_edge:
+        return None
     lo, hi = (np.asarray(x, float) for x in shape.bbox())
     size = max(float((hi - lo).max()), 1e-6)
-    gaps = {(0, -1.0): lo[0], (1, -1.0): lo[1], (0, 1.0): PLATE - hi[0], (1, 1.0): PLATE - hi[1]}
+    side = plate.width
+    gaps = {(0, -1.0): lo[0], (1, -1.0): lo[1], (0, 1.0): side - hi[0], (1, 1.0): side - hi[1]}
     (axis, side), gap = min(gaps.items(), key=lambda kv: kv[1])
     if gap > 0.05 * size:
         return None
@@ -152,20 +223,28 @@ def _edge_normal(shape, plate: Plate) -> np.ndarray | None:
     return n
 
 
-def footprint_moments(shape, n: int = 96) -> tuple[float, float]:
-    """(area mm^2, orientation of its long axis in degrees counter-clockwise from +u) of the
-    defect's footprint on the plate, on a grid over its bbox."""
+def footprint_moments(shape, n: int = 96, plate: float = PLATE
+                      ) -> tuple[float, float, np.ndarray, float, np.ndarray]:
+    """(area mm^2, orientation of its long axis in degrees counter-clockwise from +u, middle (u, v),
+    radius mm of the circle about the middle that holds it, its points (k, 2) relative to the
+    middle) of the defect's footprint on the plate (`plate` mm a side), on a grid over its bbox
+    (which can be far looser than the footprint: a blob's is its largest outline at any angle)."""
     lo, hi = (np.asarray(x, float) for x in shape.bbox())
-    lo, hi = np.maximum(lo, 0.0), np.minimum(hi, PLATE)
+    lo, hi = np.maximum(lo, 0.0), np.minimum(hi, plate)
     t = (np.arange(n) + 0.5) / n
     g = np.stack(np.meshgrid(t, t, indexing="ij"), -1).reshape(-1, 2)
     uv = lo + g * (hi - lo)
     inside = shape.footprint(uv)
     area = float(inside.mean() * np.prod(hi - lo))
     if inside.sum() < 3:
-        return area, 0.0
+        return area, 0.0, (lo + hi) / 2, float(np.hypot(*(hi - lo))) / 2, np.array([lo, hi]) - (lo + hi) / 2
+    points = uv[inside]
+    centre = (points.min(0) + points.max(0)) / 2
+    step = (hi - lo) / n  # a grid point stands for a cell: its corners count too
+    points = np.concatenate([points - centre + step / 2 * c for c in ((1, 1), (1, -1), (-1, 1), (-1, -1))])
+    radius = float(np.linalg.norm(points, axis=1).max())
     evals, evecs = np.linalg.eigh(np.cov(uv[inside].T))
-    return area, float(np.degrees(np.arctan2(evecs[1, 1], evecs[0, 1])) % 180)
+    return area, float(np.degrees(np.arctan2(evecs[1, 1], evecs[0, 1])) % 180), centre, radius, points
 
 
 def light_azimuth(grey: np.ndarray, x0: int, y0: int, size: int, rng) -> float:
@@ -183,12 +262,17 @@ def light_azimuth(grey: np.ndarray, x0: int, y0: int, size: int, rng) -> float:
     return math.atan2(-my, mx)
 
 
-def _choose_spot(rng, real: RealSplit, category: str, w: int, h: int, occupied: np.ndarray, extent: int,
-                 window: int, edge: bool) -> tuple[int, int, str | None] | None:
+def _choose_spot(rng, real: RealSplit, category: str, w: int, h: int, occupied: np.ndarray, half: tuple[int, int],
+                 window: int, edge: bool, surface: np.ndarray | None) -> tuple[int, int, str | None] | None:
     """(x, y, border) of the defect's centre: near where this category's real defects are, clear of
-    every other defect; an edge defect's centre lies on the border nearest to that place."""
+    every other defect (the defect's box: `half` px each way in x and y, margin included); an edge
+    defect's centre lies on the border nearest to that place. Where
+    the part's `surface` is known (a whole part on a backdrop, whose place differs from photograph
+    to photograph), any free spot of the surface instead."""
+    hx, hy = half
+    if surface is not None and not edge:
+        return _spot_on_surface(rng, surface, occupied, half)
     xs, ys = real.stats.values("x", category), real.stats.values("y", category)
-    half = extent // 2 + MARGIN
     for _ in range(30):
         k = int(rng.integers(len(xs)))
         x = int(np.clip((xs[k] + rng.normal(0, 0.08)) * w, 0, w - 1))
@@ -200,66 +284,89 @@ def _choose_spot(rng, real: RealSplit, category: str, w: int, h: int, occupied: 
             if window > (h if border in ("left", "right") else w):
                 continue
         # a defect larger than half the photograph may run past its border (cropped, as real ones are)
-        elif not (min(half, w // 4) <= x < w - min(half, w // 4) and min(half, h // 4) <= y < h - min(half, h // 4)):
+        elif not (min(hx, w // 4) <= x < w - min(hx, w // 4) and min(hy, h // 4) <= y < h - min(hy, h // 4)):
             continue
-        x0, x1, y0, y1 = max(0, x - half), min(w, x + half), max(0, y - half), min(h, y + half)
+        x0, x1, y0, y1 = max(0, x - hx), min(w, x + hx), max(0, y - hy), min(h, y + hy)
         if x1 > x0 and y1 > y0 and not occupied[y0:y1, x0:x1].any():
             return x, y, border
     return None
 
 
+def _spot_on_surface(rng, surface: np.ndarray, occupied: np.ndarray, half: tuple[int, int]
+                     ) -> tuple[int, int, None] | None:
+    """A centre drawn evenly from those whose box (`half` px each way in x, y) is clear of other
+    defects and at least ON_SURFACE the part's surface."""
+    box = (2 * half[0] + 1, 2 * half[1] + 1)
+    on = cv2.boxFilter(surface.astype(np.float32), -1, box, borderType=cv2.BORDER_CONSTANT) >= ON_SURFACE
+    free = ~cv2.dilate(occupied.astype(np.uint8), np.ones(box[::-1], np.uint8)).astype(bool)
+    ys, xs = np.nonzero(on & free)
+    if not len(xs):
+        return None
+    k = int(rng.integers(len(xs)))
+    return int(xs[k]), int(ys[k]), None
+
+
 def plan_defect(rng, real: RealSplit, recipe: SceneRecipe, kind: str, entry, image: np.ndarray,
-                occupied: np.ndarray, index: int, root_seed: int, quality: QualityPreset) -> "Placement | str":
+                occupied: np.ndarray, index: int, root_seed: int, quality: QualityPreset,
+                surface: np.ndarray | None = None) -> "Placement | str":
     """One defect of the category `entry.category` for this image, or why there is none: TOO_LARGE
     (for a local render) or NO_SPOT (no free place that fits)."""
     h, w = image.shape[:2]
-    plate = Plate(width=PLATE, length=PLATE, thickness=THICKNESS)
-    lo, hi = np.array([0.1 * PLATE] * 2), np.array([0.9 * PLATE] * 2)
-    shape = DEFECT_TYPES[kind].sample(rng, entry, lo, hi, plate)
+    for side in (PLATE, 4 * PLATE, 16 * PLATE):  # an inner defect larger than the plate gets a larger one
+        plate = Plate(width=side, length=side, thickness=THICKNESS)
+        lo, hi = np.array([0.1 * side] * 2), np.array([0.9 * side] * 2)
+        shape = DEFECT_TYPES[kind].sample(rng, entry, lo, hi, plate)
+        b_lo, b_hi = (np.asarray(x, float) for x in shape.bbox())
+        if shape.on_edge or (b_lo.min() >= 0 and b_hi.max() <= side):
+            break
     normal = _edge_normal(shape, plate)
-    area_mm, angle = footprint_moments(shape)
+    area_mm, angle, middle, reach, points = footprint_moments(shape, plate=side)
     if area_mm <= 0:
         return NO_SPOT
     areas = real.stats.values("area", entry.category)
     target = float(areas[int(rng.integers(len(areas)))]) * math.exp(rng.normal(0, 0.15))
-    b_lo, b_hi = (np.asarray(x, float) for x in shape.bbox())
     px_per_mm = math.sqrt(target / area_mm)
     extent = float((b_hi - b_lo).max()) * px_per_mm
     roll = 0.0
     if normal is not None:  # an edge defect's bbox reaches past the edge: half of it shows
         extent = extent / 2
+        box = (extent / 2, extent / 2)
     else:  # the camera rolls so that the long axis lies as a real defect's of the category does
         orientations = real.stats.values("orientation", entry.category)
         want = float(orientations[int(rng.integers(len(orientations)))]) + rng.normal(0, 5)
         roll = math.radians(angle - want)  # a roll r turns the image content by -r
-        extent = float(np.hypot(*(b_hi - b_lo))) * px_per_mm
+        extent = 2 * reach * px_per_mm  # any roll keeps it inside
+        t = math.radians(want - angle)  # its box in the image, turned (the render's mirror of v keeps it)
+        box = tuple(np.abs(points @ np.array([[math.cos(t), math.sin(t)], [-math.sin(t), math.cos(t)]])).max(0)
+                    * px_per_mm)
     window = max(int(round(extent * 1.4 + 24)), MIN_WINDOW)
     if window > min(MAX_WINDOW, 2 * min(h, w)):  # the render would cut the defect, or dwarf the photograph
         return TOO_LARGE
-    spot = _choose_spot(rng, real, entry.category, w, h, occupied, int(extent), window, normal is not None)
+    half_x, half_y = int(box[0]) + 1, int(box[1]) + 1
+    spot = _choose_spot(rng, real, entry.category, w, h, occupied, (half_x + MARGIN, half_y + MARGIN), window,
+                        normal is not None, surface)
     if spot is None:
         return NO_SPOT
     x, y, border = spot
     # the render's image: x along +u, y along -v; an edge defect is turned so that the plate's
     # inside points into the image from its border
     rotation = 0
-    centre_uv = (b_lo + b_hi) / 2
+    centre_uv = middle.copy() if normal is None else (b_lo + b_hi) / 2
     if normal is not None:
         inward = (float(normal[0]), -float(normal[1]))
         rotation = next(k for k in range(4) if np.allclose(_rot(inward, k), BORDER_INWARD[border]))
         axis = int(np.argmax(np.abs(normal)))
-        centre_uv[axis] = 0.0 if normal[axis] > 0 else PLATE  # the window's centre line is the edge
+        centre_uv[axis] = 0.0 if normal[axis] > 0 else side  # the window's centre line is the edge
     half = window // 2
     origin = (x - half, y - half)
-    x0, y0 = max(0, origin[0]), max(0, origin[1])
-    spot_px = image[y0:min(h, origin[1] + window), x0:min(w, origin[0] + window)].reshape(-1, 3)
+    # the surface under the defect (the window may reach past the part)
+    spot_px = image[max(0, y - half_y):min(h, y + half_y), max(0, x - half_x):min(w, x + half_x)].reshape(-1, 3)
     colour = srgb_to_linear(spot_px.mean(0)[::-1] / 255.0) if len(spot_px) else np.full(3, 0.2)
     grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     azimuth_image = light_azimuth(grey, origin[0], origin[1], window, rng)
     spec = local_spec(rng, recipe, plate, entry.category, shape, centre_uv, window / px_per_mm, window,
                       np.clip(colour, 0.02, 0.9), azimuth_image, rotation, roll, index, root_seed, quality)
-    r = int(extent) // 2 + MARGIN
-    occupied[max(0, y - r):y + r, max(0, x - r):x + r] = True
+    occupied[max(0, y - half_y - MARGIN):y + half_y + MARGIN, max(0, x - half_x - MARGIN):x + half_x + MARGIN] = True
     contrasts = real.stats.values("defect_contrast", entry.category)
     contrast = float(contrasts[int(rng.integers(len(contrasts)))])
     return Placement(entry.category, origin, window, border, rotation, contrast, spec)
@@ -325,8 +432,25 @@ def read_local_render(work: Path, p: Placement) -> tuple[np.ndarray, np.ndarray]
     return np.rot90(ratio, p.rotation), np.rot90(footprint, p.rotation)
 
 
+def _same_surface(lab: np.ndarray, surface: np.ndarray, footprint: np.ndarray, origin: tuple[int, int],
+                  crop: tuple[int, int, int, int]) -> np.ndarray:
+    """Where in a local render's window the photograph shows the surface the render stands for:
+    surface pixels of about the colour that most of the footprint has (a wire across the part, or
+    the backdrop through a hole, is another material: the render's ratio does not apply there)."""
+    (x0, y0), (ix0, iy0, ix1, iy1) = origin, crop
+    on = np.zeros_like(footprint)
+    on[iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0] = surface[iy0:iy1, ix0:ix1]
+    colours = np.zeros(footprint.shape + (3,), np.float32)
+    colours[iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0] = lab[iy0:iy1, ix0:ix1]
+    under = colours[footprint & on]
+    if len(under) < 3:
+        return on
+    distance = np.linalg.norm(colours - np.median(under, 0), axis=-1)
+    return on & (distance < max(SAME_COLOUR, 3 * float(np.median(distance[footprint & on]))))
+
+
 def composite(image: np.ndarray, placements: list[tuple[Placement, np.ndarray, np.ndarray]], grey: bool, rng,
-              min_area: int, min_contrast: float) -> tuple[np.ndarray, list, int]:
+              min_area: int, min_contrast: float, surface: np.ndarray | None = None) -> tuple[np.ndarray, list, int]:
     """The image with every visible defect multiplied in, their (category, mask)s, and how many
     defects were dropped (too small or too faint once composited: left out of the image too).
 
@@ -334,9 +458,11 @@ def composite(image: np.ndarray, placements: list[tuple[Placement, np.ndarray, n
     has), and its strength and sign are matched to a contrast the real defects of its category
     have: the log of the ratio is scaled (x0.25..4, negated where the real defect is lighter and
     the render darker, or the reverse) so that the mean grey change inside the defect equals it.
-    Noise of the photograph's level is added back where the defect darkened it."""
+    Noise of the photograph's level is added back where the defect darkened it. Where the part's
+    `surface` pixels are known, nothing else changes (the ratio is the render's surface's)."""
     h, w = image.shape[:2]
     grey_image = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    lab = cv2.cvtColor(image, cv2.COLOR_BGR2LAB).astype(np.float32)
     lin = srgb_to_linear(image.astype(np.float64) / 255.0)
     noise = noise_sigma(grey_image)
     blur = math.sqrt(max(blur_sigma(grey_image) ** 2 - SHARP_STEP**2, 0.0))
@@ -344,6 +470,8 @@ def composite(image: np.ndarray, placements: list[tuple[Placement, np.ndarray, n
     for p, ratio, footprint in placements:
         x0, y0 = p.origin
         ix0, iy0, ix1, iy1 = max(0, x0), max(0, y0), min(w, x0 + p.window), min(h, y0 + p.window)
+        if surface is not None:
+            footprint = footprint & _same_surface(lab, surface, footprint, (x0, y0), (ix0, iy0, ix1, iy1))
         inside = footprint[iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0]
         if ix1 <= ix0 or iy1 <= iy0 or not inside.any():
             dropped += 1
@@ -524,9 +652,10 @@ def _place(rng, real: RealSplit, recipe: SceneRecipe, path: Path, image_id: int 
         occupied |= m
     occupied = cv2.dilate(occupied.astype(np.uint8), np.ones((2 * MARGIN + 1,) * 2, np.uint8)).astype(bool)
     placements, failed = [], []
+    surface = real.surface.surface(image) if real.surface is not None and drawn else None
     for cat, kind, entry in drawn:
         for _try in range(4):
-            p = plan_defect(rng, real, recipe, kind, entry, image, occupied, index, seed, quality)
+            p = plan_defect(rng, real, recipe, kind, entry, image, occupied, index, seed, quality, surface)
             if isinstance(p, Placement):
                 placements.append(p)
                 index += 2
@@ -548,7 +677,9 @@ def write_split(tmp: Path, real: RealSplit, recipe: SceneRecipe, plans: list, wo
         rng = seeding.stream(seeding.frame_seed(seed, k), "hybrid_noise")
         image = cv2.imread(str(path), cv2.IMREAD_COLOR)
         rendered = [(p, *read_local_render(work, p)) for p in placements]
-        result, masks, lost = composite(image, rendered, real.grey, rng, quality.min_area, quality.min_contrast)
+        surface = real.surface.pixels(image) if real.surface is not None and placements else None
+        result, masks, lost = composite(image, rendered, real.grey, rng, quality.min_area, quality.min_contrast,
+                                        surface)
         dropped += lost
         jpeg = path.suffix.lower() in (".jpg", ".jpeg")  # as the photographs were stored
         name = f"hybrid_{k:06d}{'.jpg' if jpeg else '.png'}"

@@ -188,6 +188,46 @@ def test_a_carried_category_is_never_rendered_and_keeps_its_share(tmp_path):
     assert with_dent and all(sources[i].startswith("p") for i in with_dent)  # reference photographs, not c.png
 
 
+def test_defects_go_on_the_part_not_on_the_backdrop(tmp_path):
+    """Whole blue parts hung in front of a grey backdrop, as photographed on a stage: the colours
+    around the real defects say where the part is, and every rendered defect (large stains
+    included, which must not be taken for edge defects) goes on it; grey photographs are not restricted."""
+    from render.hybrid import RealSplit, list_backgrounds, plan_images
+
+    rng = np.random.default_rng(3)
+    root = tmp_path / "real"
+    root.mkdir()
+    coco = CocoWriter(root, categories_from_names(["rust"]))
+    y, x = np.mgrid[0:160, 0:160]
+    parts = {}
+    for i in range(6):
+        img = np.repeat((150 + 30 * y / 160 + rng.normal(0, 2, (160, 160)))[..., None], 3, -1)  # grey backdrop
+        x0, y0 = int(rng.integers(5, 60)), int(rng.integers(5, 60))
+        part = (x >= x0) & (x < x0 + 95) & (y >= y0) & (y < y0 + 95)
+        img[part] = np.array([170.0, 60.0, 20.0]) + rng.normal(0, 3, (part.sum(), 1))  # blue paint (BGR)
+        blob = (x - x0 - 30) ** 2 + (y - y0 - 30) ** 2 < 12**2
+        img[blob] = (90, 80, 90)
+        cv2.imwrite(str(root / f"p{i}.png"), np.clip(img, 0, 255).astype(np.uint8))
+        coco.add_annotation(coco.add_image(f"p{i}.png", 160, 160), 1, *encode_instance(blob, "rle"))
+        parts[f"p{i}.png"] = part
+    coco.close()
+    real = RealSplit.load(root)
+    assert real.surface is not None
+    scene = {"name": "rust", "categories": ["rust"], "parts": {"plate": {"width": [30, 30], "length": [30, 30]}},
+             "defects": {"count": [1, 1], "stain": {"category": "rust", "radius": [8, 12], "elongation": [1, 2]}}}
+    (tmp_path / "rust.yaml").write_text(yaml.safe_dump(scene))
+    recipe = load_scene(tmp_path / "rust.yaml")
+    entries = {"rust": [(kind, e) for kind, e in recipe.defects.enabled()]}
+    plans, _, _ = plan_images(real, recipe, entries, list_backgrounds(real, None), 24, 0, _quality())
+    placed = [(path, p) for path, _, ps in plans for p in ps]
+    assert len(placed) >= 6
+    for path, p in placed:
+        assert p.border is None  # a stain is no edge defect, however large
+        cx, cy = p.origin[0] + p.window // 2, p.origin[1] + p.window // 2
+        assert parts[path.name][cy, cx], (path.name, cx, cy)
+    assert RealSplit.load(photo_split(tmp_path / "close_ups")).surface is None
+
+
 def test_a_category_lighter_than_its_surround_gets_lighter_defects(tmp_path):
     from render.hybrid import hybrid
 

@@ -40,6 +40,8 @@ class DefectType(DefectShape, abc.ABC):
     aspect_key: ClassVar[str | None] = None
     # a look lying over whatever is on the surface: an assembly's flat pieces (pads, traces) take it too
     overlays: ClassVar[bool] = False
+    # may sit on an edge of the part, its shape reaching through it (a chip): placed on an edge
+    on_edge: ClassVar[bool] = False
 
     @classmethod
     @abc.abstractmethod

@@ -29,6 +29,7 @@ class Burr(DefectType):
     type = "burr"
     Recipe = BurrRecipe
     draw_order = 7
+    on_edge = True
     size_keys = ('length', 'width')
 
     points: tuple

@@ -29,6 +29,7 @@ class Chip(Blob):
     type = "chip"
     Recipe = ChipRecipe
     draw_order = 5
+    on_edge = True
     size_keys = ('radius', 'depth')
     aspect_key = "elongation"
 

@@ -31,6 +31,7 @@ class Collision(Dent):
     type = "collision"
     Recipe = CollisionRecipe
     draw_order = 6
+    on_edge = True
     size_keys = ('radius',)
     aspect_key = "elongation"
 
