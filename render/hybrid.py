@@ -65,7 +65,11 @@ ON_SURFACE = 0.9  # share of a defect's box that must be the part's surface (whe
 SAME_COLOUR = 20.0  # 8-bit Lab distance within which a pixel is the surface a local render stands for
 VISIBLE = 3.0  # levels of any channel: a footprint pixel whose composite changed less is not labelled
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
-TOO_LARGE, NO_SPOT = "too large", "no spot"  # why plan_defect placed nothing
+# why plan_defect placed nothing: too large for a local render; not on the part (a whole part's
+# surface holds the defect nowhere, or an edge defect, whose image border is not the part's edge);
+# no free spot left
+TOO_LARGE, NOT_ON_PART, NO_SPOT = "too large", "not on the part", "no spot"
+CARRIED_WHEN = (TOO_LARGE, NOT_ON_PART)  # then a reference photograph of the category carries it
 
 
 # ---- what the real split says ------------------------------------------------------------------
@@ -90,10 +94,11 @@ class SurfaceColours:
     @classmethod
     def fit(cls, split_dir: Path, data: dict) -> "SurfaceColours | None":
         n = cls.BINS**3
-        near, every, images = np.zeros(n), np.zeros(n), []
+        near, every = np.zeros(n), np.zeros(n)
         by_image = annotations_by_image(data)
-        for info in data["images"]:
-            image = cv2.imread(str(split_dir / info["file_name"]), cv2.IMREAD_COLOR)
+        paths = [split_dir / info["file_name"] for info in data["images"]]
+        for info, path in zip(data["images"], paths, strict=True):
+            image = cv2.imread(str(path), cv2.IMREAD_COLOR)
             if image is None:
                 continue
             h, w = image.shape[:2]
@@ -105,13 +110,11 @@ class SurfaceColours:
             b = cls._bins(image)
             near += np.bincount(b[close], minlength=n)
             every += np.bincount(b.ravel(), minlength=n)
-            images.append(image)
         if not near.sum():
             return None
         model = cls(np.log((near / near.sum() + 1e-6) / (every / every.sum() + 1e-6)))
-        if np.median([float(model.surface(image).mean()) for image in images]) >= cls.CLOSE_UP:
-            return None
-        return model
+        shares = [float(model.surface(image).mean()) for image in map(cv2.imread, map(str, paths)) if image is not None]
+        return None if np.median(shares) >= cls.CLOSE_UP else model
 
     @classmethod
     def _bins(cls, image: np.ndarray) -> np.ndarray:
@@ -213,8 +216,8 @@ def _edge_normal(shape, plate: Plate) -> np.ndarray | None:
         return None
     lo, hi = (np.asarray(x, float) for x in shape.bbox())
     size = max(float((hi - lo).max()), 1e-6)
-    side = plate.width
-    gaps = {(0, -1.0): lo[0], (1, -1.0): lo[1], (0, 1.0): side - hi[0], (1, 1.0): side - hi[1]}
+    width = plate.width
+    gaps = {(0, -1.0): lo[0], (1, -1.0): lo[1], (0, 1.0): width - hi[0], (1, 1.0): width - hi[1]}
     (axis, side), gap = min(gaps.items(), key=lambda kv: kv[1])
     if gap > 0.05 * size:
         return None
@@ -237,13 +240,14 @@ def footprint_moments(shape, n: int = 96, plate: float = PLATE
     inside = shape.footprint(uv)
     area = float(inside.mean() * np.prod(hi - lo))
     if inside.sum() < 3:
-        return area, 0.0, (lo + hi) / 2, float(np.hypot(*(hi - lo))) / 2, np.array([lo, hi]) - (lo + hi) / 2
+        corners = np.array([[lo[0], lo[1]], [lo[0], hi[1]], [hi[0], lo[1]], [hi[0], hi[1]]]) - (lo + hi) / 2
+        return area, 0.0, (lo + hi) / 2, float(np.hypot(*(hi - lo))) / 2, corners
     points = uv[inside]
     centre = (points.min(0) + points.max(0)) / 2
     step = (hi - lo) / n  # a grid point stands for a cell: its corners count too
     points = np.concatenate([points - centre + step / 2 * c for c in ((1, 1), (1, -1), (-1, 1), (-1, -1))])
     radius = float(np.linalg.norm(points, axis=1).max())
-    evals, evecs = np.linalg.eigh(np.cov(uv[inside].T))
+    _, evecs = np.linalg.eigh(np.cov(uv[inside].T))
     return area, float(np.degrees(np.arctan2(evecs[1, 1], evecs[0, 1])) % 180), centre, radius, points
 
 
@@ -263,15 +267,15 @@ def light_azimuth(grey: np.ndarray, x0: int, y0: int, size: int, rng) -> float:
 
 
 def _choose_spot(rng, real: RealSplit, category: str, w: int, h: int, occupied: np.ndarray, half: tuple[int, int],
-                 window: int, edge: bool, surface: np.ndarray | None) -> tuple[int, int, str | None] | None:
+                 window: int, edge: bool, surface: np.ndarray | None) -> tuple[int, int, str | None] | str | None:
     """(x, y, border) of the defect's centre: near where this category's real defects are, clear of
     every other defect (the defect's box: `half` px each way in x and y, margin included); an edge
     defect's centre lies on the border nearest to that place. Where
     the part's `surface` is known (a whole part on a backdrop, whose place differs from photograph
-    to photograph), any free spot of the surface instead."""
+    to photograph), any free spot of the surface instead, or NOT_ON_PART."""
     hx, hy = half
-    if surface is not None and not edge:
-        return _spot_on_surface(rng, surface, occupied, half)
+    if surface is not None:
+        return NOT_ON_PART if edge else _spot_on_surface(rng, surface, occupied, half)
     xs, ys = real.stats.values("x", category), real.stats.values("y", category)
     for _ in range(30):
         k = int(rng.integers(len(xs)))
@@ -293,11 +297,13 @@ def _choose_spot(rng, real: RealSplit, category: str, w: int, h: int, occupied: 
 
 
 def _spot_on_surface(rng, surface: np.ndarray, occupied: np.ndarray, half: tuple[int, int]
-                     ) -> tuple[int, int, None] | None:
+                     ) -> tuple[int, int, None] | str | None:
     """A centre drawn evenly from those whose box (`half` px each way in x, y) is clear of other
-    defects and at least ON_SURFACE the part's surface."""
+    defects and at least ON_SURFACE the part's surface; NOT_ON_PART if no box is, free or not."""
     box = (2 * half[0] + 1, 2 * half[1] + 1)
     on = cv2.boxFilter(surface.astype(np.float32), -1, box, borderType=cv2.BORDER_CONSTANT) >= ON_SURFACE
+    if not on.any():
+        return NOT_ON_PART
     free = ~cv2.dilate(occupied.astype(np.uint8), np.ones(box[::-1], np.uint8)).astype(bool)
     ys, xs = np.nonzero(on & free)
     if not len(xs):
@@ -310,7 +316,7 @@ def plan_defect(rng, real: RealSplit, recipe: SceneRecipe, kind: str, entry, ima
                 occupied: np.ndarray, index: int, root_seed: int, quality: QualityPreset,
                 surface: np.ndarray | None = None) -> "Placement | str":
     """One defect of the category `entry.category` for this image, or why there is none: TOO_LARGE
-    (for a local render) or NO_SPOT (no free place that fits)."""
+    (for a local render), NOT_ON_PART or NO_SPOT (no free place that fits)."""
     h, w = image.shape[:2]
     for side in (PLATE, 4 * PLATE, 16 * PLATE):  # an inner defect larger than the plate gets a larger one
         plate = Plate(width=side, length=side, thickness=THICKNESS)
@@ -319,6 +325,8 @@ def plan_defect(rng, real: RealSplit, recipe: SceneRecipe, kind: str, entry, ima
         b_lo, b_hi = (np.asarray(x, float) for x in shape.bbox())
         if shape.on_edge or (b_lo.min() >= 0 and b_hi.max() <= side):
             break
+    else:
+        return TOO_LARGE
     normal = _edge_normal(shape, plate)
     area_mm, angle, middle, reach, points = footprint_moments(shape, plate=side)
     if area_mm <= 0:
@@ -345,8 +353,8 @@ def plan_defect(rng, real: RealSplit, recipe: SceneRecipe, kind: str, entry, ima
     half_x, half_y = int(box[0]) + 1, int(box[1]) + 1
     spot = _choose_spot(rng, real, entry.category, w, h, occupied, (half_x + MARGIN, half_y + MARGIN), window,
                         normal is not None, surface)
-    if spot is None:
-        return NO_SPOT
+    if spot is None or isinstance(spot, str):
+        return spot or NO_SPOT
     x, y, border = spot
     # the render's image: x along +u, y along -v; an edge defect is turned so that the plate's
     # inside points into the image from its border
@@ -470,10 +478,13 @@ def composite(image: np.ndarray, placements: list[tuple[Placement, np.ndarray, n
     for p, ratio, footprint in placements:
         x0, y0 = p.origin
         ix0, iy0, ix1, iy1 = max(0, x0), max(0, y0), min(w, x0 + p.window), min(h, y0 + p.window)
+        if ix1 <= ix0 or iy1 <= iy0:
+            dropped += 1
+            continue
         if surface is not None:
             footprint = footprint & _same_surface(lab, surface, footprint, (x0, y0), (ix0, iy0, ix1, iy1))
         inside = footprint[iy0 - y0:iy1 - y0, ix0 - x0:ix1 - x0]
-        if ix1 <= ix0 or iy1 <= iy0 or not inside.any():
+        if not inside.any():
             dropped += 1
             continue
         if grey:
@@ -566,12 +577,14 @@ def hybrid(reference: Path, recipe: SceneRecipe, n: int, out: Path, seed: int = 
     log(f"hybrid: {len(specs) // 2} defects in {n} images; rendering {len(specs)} local views")
     if unplaced:
         # the categories a detector then sees less often than in the real split: say so
-        log("hybrid: drawn but not placed (no free spot, or larger than a local render of at most "
-            f"{MAX_WINDOW} px or twice the photograph's short side with no reference photograph of its category): "
+        log("hybrid: drawn but not placed (no free spot; or larger than a local render of at most "
+            f"{MAX_WINDOW} px or twice the photograph's short side, or than the part, or an edge defect on a "
+            "whole part, with no reference photograph of its category to carry it): "
             + ", ".join(f"{c} {k}" for c, k in sorted(unplaced.items())))
     if carried:
-        log("hybrid: drawn, too large for a local render, and carried instead by a reference photograph of the "
-            "category (its own annotations kept): " + ", ".join(f"{c} {k}" for c, k in sorted(carried.items())))
+        log("hybrid: drawn and carried by a reference photograph of the category instead of rendered (--carry, "
+            "too large for a local render or the part, or an edge defect on a whole part; its own annotations "
+            "kept): " + ", ".join(f"{c} {k}" for c, k in sorted(carried.items())))
     work = out.parent / f".{out.name}.hybrid"  # kept until the split is written: a rerun renders only what is missing
     outcome = run_frames(work, specs, quality.batch_size, Workers(workers=workers), desc="hybrid render")
     if outcome.failed:
@@ -624,9 +637,11 @@ def plan_images(real: RealSplit, recipe: SceneRecipe, entries: dict, bases: list
         to_carry = [cat for cat, *_ in drawn if cat in carry]
         if not to_carry:
             bg, placements, failed, index = _place(rng, real, recipe, path, image_id, drawn, index, seed, quality)
-            to_carry = [cat for cat, why in failed if why == TOO_LARGE and cat in carrying]
+            to_carry = [cat for cat, why in failed if why in CARRIED_WHEN and cat in carrying]
         if to_carry:
-            options = carrying[to_carry[0]]
+            # a photograph with as many of the categories to carry as any has
+            most = max(len(set(to_carry) & own_cats[i]) for _, i in carrying[to_carry[0]])
+            options = [(pth, i) for pth, i in carrying[to_carry[0]] if len(set(to_carry) & own_cats[i]) == most]
             path, image_id = options[int(rng.integers(len(options)))]
             own = own_cats[image_id]
             for cat, *_ in drawn:

@@ -225,6 +225,12 @@ def test_defects_go_on_the_part_not_on_the_backdrop(tmp_path):
         assert p.border is None  # a stain is no edge defect, however large
         cx, cy = p.origin[0] + p.window // 2, p.origin[1] + p.window // 2
         assert parts[path.name][cy, cx], (path.name, cx, cy)
+    # a chip on the image border would be on the backdrop: a photograph of the category carries it
+    (tmp_path / "chip.yaml").write_text(yaml.safe_dump({**scene, "defects": {"chip": {"category": "rust"}}}))
+    chip_recipe = load_scene(tmp_path / "chip.yaml")
+    chips = {"rust": list(chip_recipe.defects.enabled())}
+    plans, unplaced, carried = plan_images(real, chip_recipe, chips, list_backgrounds(real, None), 6, 0, _quality())
+    assert not any(ps for _, _, ps in plans) and carried.get("rust", 0) >= 1
     assert RealSplit.load(photo_split(tmp_path / "close_ups")).surface is None
 
 
