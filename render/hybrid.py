@@ -334,10 +334,9 @@ def plan_defect(rng, real: RealSplit, recipe: SceneRecipe, kind: str, entry, ima
     areas = real.stats.values("area", entry.category)
     target = float(areas[int(rng.integers(len(areas)))]) * math.exp(rng.normal(0, 0.15))
     px_per_mm = math.sqrt(target / area_mm)
-    extent = float((b_hi - b_lo).max()) * px_per_mm
     roll = 0.0
     if normal is not None:  # an edge defect's bbox reaches past the edge: half of it shows
-        extent = extent / 2
+        extent = float((b_hi - b_lo).max()) * px_per_mm / 2
         box = (extent / 2, extent / 2)
     else:  # the camera rolls so that the long axis lies as a real defect's of the category does
         orientations = real.stats.values("orientation", entry.category)
@@ -559,9 +558,7 @@ def hybrid(reference: Path, recipe: SceneRecipe, n: int, out: Path, seed: int = 
     if n > max_factor * n_real:
         raise UserError(f"{n} images exceed the cap of {int(max_factor * n_real)} = {max_factor:g} x {n_real} "
                         "real train images")
-    entries: dict[str, list] = {}
-    for kind, entry in recipe.defects.enabled():
-        entries.setdefault(entry.category, []).append((kind, entry))
+    entries = entries_by_category(recipe)
     counts = real.stats.category_counts()
     bad = [c for c in carry if not counts.get(c)]
     if bad:
@@ -594,6 +591,14 @@ def hybrid(reference: Path, recipe: SceneRecipe, n: int, out: Path, seed: int = 
         result["unplaced"], result["carried"] = unplaced, carried
     shutil.rmtree(work, ignore_errors=True)
     return result
+
+
+def entries_by_category(recipe: SceneRecipe) -> dict[str, list]:
+    """category -> the recipe's (defect type, entry) pairs that draw it."""
+    entries: dict[str, list] = {}
+    for kind, entry in recipe.defects.enabled():
+        entries.setdefault(entry.category, []).append((kind, entry))
+    return entries
 
 
 def plan_images(real: RealSplit, recipe: SceneRecipe, entries: dict, bases: list, n: int, seed: int,

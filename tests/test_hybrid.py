@@ -43,6 +43,13 @@ def photo_split(root, n=3, size=(160, 120), seed=0, dent_radius=6, dent_change=-
     return root
 
 
+def grey_photograph(root):
+    """A directory with one flat grey defect-free 'photograph' of the split's size."""
+    root.mkdir()
+    cv2.imwrite(str(root / "c.png"), np.full((120, 160, 3), 120, np.uint8))
+    return root
+
+
 def _quality():
     return load_quality("preview", samples=4)
 
@@ -86,13 +93,11 @@ def test_hybrid_writes_visible_exact_defects_into_the_photographs(tmp_path):
 def test_defects_larger_than_half_the_photograph_are_placed_too(tmp_path):
     """Real defects that cover much of a photograph (a frayed or uneven region) are drawn at
     their size, running past the border if they must, not skipped."""
-    from render.hybrid import RealSplit, list_backgrounds, plan_images
+    from render.hybrid import RealSplit, entries_by_category, list_backgrounds, plan_images
 
     real = RealSplit.load(photo_split(tmp_path / "real", dent_radius=35))
     recipe = load_scene(DATA / "tiny_scene.yaml")
-    entries = {}
-    for kind, entry in recipe.defects.enabled():
-        entries.setdefault(entry.category, []).append((kind, entry))
+    entries = entries_by_category(recipe)
     clean = tmp_path / "clean"  # defect-free photographs of the same size
     clean.mkdir()
     for i in range(3):
@@ -108,17 +113,13 @@ def test_a_category_too_large_for_a_local_render_keeps_its_share(tmp_path):
     """Real dents that cover the whole photograph cannot be rendered locally: hybrid images then
     take a reference photograph with its own dent as their base (annotations kept), so dents keep
     their share of the output instead of being diluted by defect-free backgrounds; the counts say so."""
-    from render.hybrid import RealSplit, hybrid, list_backgrounds, plan_images
+    from render.hybrid import RealSplit, entries_by_category, hybrid, list_backgrounds, plan_images
 
     ref = photo_split(tmp_path / "real", size=(160, 120), dent_radius=200)  # the whole image
     real = RealSplit.load(ref)
-    clean = tmp_path / "clean"
-    clean.mkdir()
-    cv2.imwrite(str(clean / "c.png"), np.full((120, 160, 3), 120, np.uint8))
+    clean = grey_photograph(tmp_path / "clean")
     recipe = load_scene(DATA / "tiny_scene.yaml")
-    entries = {}
-    for kind, entry in recipe.defects.enabled():
-        entries.setdefault(entry.category, []).append((kind, entry))
+    entries = entries_by_category(recipe)
     plans, unplaced, carried = plan_images(real, recipe, entries, list_backgrounds(real, clean), 8, 0, _quality())
     assert not any(p.category == "dent" for _, _, ps in plans for p in ps)
     assert carried.get("dent", 0) >= 1 and not unplaced.get("dent")
@@ -133,14 +134,12 @@ def test_a_category_too_large_for_a_local_render_keeps_its_share(tmp_path):
 def test_a_drawn_defect_with_no_photograph_of_its_category_is_counted_not_hidden(tmp_path):
     """Without a reference photograph to carry it, a defect that found no place is counted per
     category, since the detector then sees that category less often than in the real split."""
-    from render.hybrid import RealSplit, list_backgrounds, plan_images
+    from render.hybrid import RealSplit, entries_by_category, list_backgrounds, plan_images
 
     real = RealSplit.load(photo_split(tmp_path / "real", size=(160, 120), dent_radius=200))
     real.data = {**real.data, "annotations": [a for a in real.data["annotations"] if a["category_id"] != 2]}
     recipe = load_scene(DATA / "tiny_scene.yaml")
-    entries = {}
-    for kind, entry in recipe.defects.enabled():
-        entries.setdefault(entry.category, []).append((kind, entry))
+    entries = entries_by_category(recipe)
     plans, unplaced, carried = plan_images(real, recipe, entries, list_backgrounds(real, None), 8, 0, _quality())
     drawn_dents = unplaced.get("dent", 0) + sum(p.category == "dent" for _, _, ps in plans for p in ps)
     assert unplaced.get("dent", 0) >= 1 and unplaced["dent"] == drawn_dents and not carried
@@ -150,17 +149,13 @@ def test_a_carried_category_is_never_rendered_and_keeps_its_share(tmp_path):
     """--carry dent: no dent is rendered; images that draw one take a reference photograph with
     its own dents as their base, so a recipe without a dent type is accepted; a category the
     reference does not have is refused."""
-    from render.hybrid import RealSplit, hybrid, list_backgrounds, plan_images
+    from render.hybrid import RealSplit, entries_by_category, hybrid, list_backgrounds, plan_images
 
     ref = photo_split(tmp_path / "real")
     real = RealSplit.load(ref)
-    clean = tmp_path / "clean"
-    clean.mkdir()
-    cv2.imwrite(str(clean / "c.png"), np.full((120, 160, 3), 120, np.uint8))
+    clean = grey_photograph(tmp_path / "clean")
     recipe = load_scene(DATA / "tiny_scene.yaml")
-    entries = {}
-    for kind, entry in recipe.defects.enabled():
-        entries.setdefault(entry.category, []).append((kind, entry))
+    entries = entries_by_category(recipe)
     plans, unplaced, carried = plan_images(real, recipe, entries, list_backgrounds(real, clean), 15, 0, _quality(),
                                            carry=("dent",))
     assert not any(p.category == "dent" for _, _, ps in plans for p in ps)
@@ -192,7 +187,7 @@ def test_defects_go_on_the_part_not_on_the_backdrop(tmp_path):
     """Whole blue parts hung in front of a grey backdrop, as photographed on a stage: the colours
     around the real defects say where the part is, and every rendered defect (large stains
     included, which must not be taken for edge defects) goes on it; grey photographs are not restricted."""
-    from render.hybrid import RealSplit, list_backgrounds, plan_images
+    from render.hybrid import RealSplit, entries_by_category, list_backgrounds, plan_images
 
     rng = np.random.default_rng(3)
     root = tmp_path / "real"
@@ -217,7 +212,7 @@ def test_defects_go_on_the_part_not_on_the_backdrop(tmp_path):
              "defects": {"count": [1, 1], "stain": {"category": "rust", "radius": [8, 12], "elongation": [1, 2]}}}
     (tmp_path / "rust.yaml").write_text(yaml.safe_dump(scene))
     recipe = load_scene(tmp_path / "rust.yaml")
-    entries = {"rust": [(kind, e) for kind, e in recipe.defects.enabled()]}
+    entries = entries_by_category(recipe)
     plans, _, _ = plan_images(real, recipe, entries, list_backgrounds(real, None), 24, 0, _quality())
     placed = [(path, p) for path, _, ps in plans for p in ps]
     assert len(placed) >= 6
@@ -228,7 +223,7 @@ def test_defects_go_on_the_part_not_on_the_backdrop(tmp_path):
     # a chip on the image border would be on the backdrop: a photograph of the category carries it
     (tmp_path / "chip.yaml").write_text(yaml.safe_dump({**scene, "defects": {"chip": {"category": "rust"}}}))
     chip_recipe = load_scene(tmp_path / "chip.yaml")
-    chips = {"rust": list(chip_recipe.defects.enabled())}
+    chips = entries_by_category(chip_recipe)
     plans, unplaced, carried = plan_images(real, chip_recipe, chips, list_backgrounds(real, None), 6, 0, _quality())
     assert not any(ps for _, _, ps in plans) and carried.get("rust", 0) >= 1
     assert RealSplit.load(photo_split(tmp_path / "close_ups")).surface is None
