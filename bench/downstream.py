@@ -12,6 +12,10 @@ Arms, each trained with 5 seeds and scored on the real val split (segm AP by COC
   (h) hybrid only               the images of (g) without the real ones
   (i) all real + plain          + images rendered from the recipe as it is, up to the cap (to see
                                   what plain synthetic data does to an all-real detector)
+  (j) few real + hybrid's bases + the photographs (d)'s hybrid images were made on, each with its
+                                  own annotations and nothing rendered: the control that tells
+                                  the rendered defects from a re-weighting of real photographs
+                                  (a photograph that carries a category comes back more often)
 Nothing is tuned on val: the recipe is fitted to, and hybrid images made from, the train images
 an arm has. Every generated split is kept in --work and reused, and every finished training is
 cached there as JSON, so an interrupted run continues where it stopped (so a run with other
@@ -51,7 +55,12 @@ ARMS = {
     "g": "all real + hybrid (cap)",
     "h": "hybrid only",
     "i": "all real + plain synthetic (cap)",
+    "j": "few real + hybrid's photographs, nothing rendered",
 }
+
+# (arm, the arm it is meant to beat): per-seed differences on the same real images
+PAIRS = [("b", "a"), ("c", "a"), ("d", "a"), ("e", "a"), ("j", "a"), ("d", "j"), ("d", "e"), ("g", "f"),
+         ("i", "f")]
 
 
 def _train(job: tuple) -> dict:
@@ -140,6 +149,34 @@ class Bench:
             copy_paste(reference, out, n, seed=seed)
         return out
 
+    def bases(self, hybrid: Path, reference: Path, name: str) -> Path:
+        """The photograph under each of a hybrid split's images, with the photograph's own annotations
+        (none for a defect-free background): the hybrid split with nothing rendered."""
+        from render.dataset.coco import ANNOTATION_FILE, load_split
+        from render.files import write_atomic
+        from render.spec import dumps
+
+        out = self.work / "data" / name
+        if (out / ANNOTATION_FILE).exists():
+            return out
+        ref = load_split(reference)
+        by_name = {i["file_name"]: i for i in ref["images"]}
+        dirs = [reference] + ([Path(self.a.backgrounds)] if self.a.backgrounds else [])
+        images, annotations = [], []
+        out.mkdir(parents=True, exist_ok=True)
+        for k, image in enumerate(load_split(hybrid)["images"], start=1):
+            src = image["source"]["file_name"]
+            path = next(d / src for d in dirs if (d / src).exists())
+            name_k = f"base_{k:06d}{path.suffix}"
+            if not (out / name_k).exists():
+                os.symlink(path.resolve(), out / name_k)
+            images.append(dict(id=k, file_name=name_k, width=image["width"], height=image["height"]))
+            own = by_name.get(src) if path.parent == reference else None
+            annotations += [dict(a, id=len(annotations) + j + 1, image_id=k) for j, a in enumerate(
+                a for a in ref["annotations"] if own and a["image_id"] == own["id"])]
+        write_atomic(out / ANNOTATION_FILE, dumps(dict(ref, images=images, annotations=annotations)))
+        return out
+
     def subset(self, split: Path, n: int, name: str, seed: int) -> Path:
         from render.dataset.subset import image_count, subset_split
 
@@ -174,6 +211,9 @@ class Bench:
             return [few, self.hybrid(few, fitted, n, f"hybrid_{seed}", seed)]
         if arm == "e":
             return [few, self.copy_paste(few, n, f"cp_{seed}", seed)]
+        if arm == "j":
+            fitted = self.fitted(few, f"fitted_{seed}", seed)
+            return [few, self.bases(self.hybrid(few, fitted, n, f"hybrid_{seed}", seed), few, f"bases_{seed}")]
         raise ValueError(arm)
 
     # ---- training ----------------------------------------------------------------------------
@@ -250,14 +290,14 @@ def table(results: dict, arms: list[str], seeds: list[int], steady: list[str]) -
 
 
 def gains(results: dict, arms: list[str], seeds: list[int], steady: list[str]) -> str:
-    """Per-seed differences against the arm each is meant to beat (the same real images per seed):
-    b-e against (a), g against (f)."""
+    """Per-seed differences against the arm each is meant to beat (the same real images per seed)."""
     lines = ["| arm | against | segm AP gain (mean ± std over seeds) | per seed | gain in AP of well-sampled "
              "categories |", "|---|---|---|---|---|"]
-    for arm in arms:
-        base = "a" if arm in "bcde" else "f" if arm in "gi" else None
+    for arm, base in PAIRS:
+        if arm not in arms or base not in arms:
+            continue
         pairs = [(results[f"{arm}_{s}"], results[f"{base}_{s}"]) for s in seeds
-                 if base and f"{arm}_{s}" in results and f"{base}_{s}" in results]
+                 if f"{arm}_{s}" in results and f"{base}_{s}" in results]
         if not pairs:
             continue
         d = [r["segm"]["AP"] - b["segm"]["AP"] for r, b in pairs]
