@@ -23,7 +23,7 @@ options, such as --carry, needs its own --work).
 
     .venv/bin/python bench/downstream.py --real ../shared/data/magnetic_tile \\
         --scene scenes/magnetic_tile.yaml --backgrounds ../shared/data/magnetic_tile/free \\
-        --work out/bench_mt [--arms a b c d e f g h] [--seeds 0 1 2 3 4] [--jobs 2]
+        --work out/bench_mt [--arms a b c d e f g h i j] [--seeds 0 1 2 3 4] [--jobs 2]
 
 Trainings run `--jobs` at a time, one CPU thread each (on 2 cores two 1-thread trainings finish
 sooner than two 2-thread ones in turn).
@@ -345,7 +345,7 @@ def main() -> None:
     p.add_argument("--arms", nargs="+", default=list(ARMS), choices=list(ARMS))
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     p.add_argument("--few", type=int, default=10, help="real train images of the few-real arms")
-    p.add_argument("--bank", type=int, default=100, help="plain synthetic frames rendered once for arm (b)")
+    p.add_argument("--bank", type=int, default=100, help="plain synthetic frames rendered once for arms (b) and (i)")
     p.add_argument("--iters", type=int, default=1500)
     p.add_argument("--jobs", type=int, default=2, help="trainings (and render workers) at a time")
     p.add_argument("--summary", action="store_true", help="only print the tables of the results so far")
