@@ -76,12 +76,14 @@ CARRIED_WHEN = (TOO_LARGE, NOT_ON_PART)  # then a reference photograph of the ca
 @dataclass
 class SurfaceColours:
     """Where on a colour photograph defects can go, from the colours around the reference's
-    annotated defects: a colour's log ratio of its share of the pixels on or near a defect to its
-    share of all pixels, smoothed over a patch; a patch whose colours are less than a third as
-    common near defects as overall is not the part's surface. For a whole part on a backdrop the
-    backdrop's colours are rare near defects; for close-ups of a surface (most of a photograph
-    passes) nothing is restricted, nor in grey photographs, where brightness alone (which exposure
-    changes) cannot tell part from backdrop."""
+    annotated defects: a colour's share of the pixels on or near a defect against its share of
+    all pixels and of the pixels along the image border, smoothed over a patch; a patch whose
+    colours are less than a third as common near defects as overall, or as along the border, is
+    not the part's surface. For a whole part on a backdrop the backdrop fills the border (a
+    defect at the part's edge puts some backdrop in the ring around it, so the overall share
+    alone lets light backdrop through); for close-ups of a surface (the border passes) nothing is
+    restricted, nor in grey photographs, where brightness alone (which exposure changes) cannot
+    tell part from backdrop."""
 
     log_ratio: np.ndarray  # (BINS**3,) per quantised BGR colour
 
@@ -89,12 +91,13 @@ class SurfaceColours:
     NEAR = 0.03  # of the short side: the ring around a defect taken as its surface
     SMOOTH = 0.015  # of the short side: the patch a colour score is averaged over
     THRESHOLD = math.log(1 / 3)  # a patch scoring less is not the part's surface
-    CLOSE_UP = 0.6  # median share of a photograph that is surface above which nothing is restricted
+    BORDER = 0.05  # of the short side: the frame along the image border
+    CLOSE_UP = 0.6  # median share of a photograph's border that is surface above which nothing is restricted
 
     @classmethod
     def fit(cls, split_dir: Path, data: dict) -> "SurfaceColours | None":
         n = cls.BINS**3
-        near, every = np.zeros(n), np.zeros(n)
+        near, every, border = np.zeros(n), np.zeros(n), np.zeros(n)
         by_image = annotations_by_image(data)
         paths = [split_dir / info["file_name"] for info in data["images"]]
         for info, path in zip(data["images"], paths, strict=True):
@@ -110,11 +113,21 @@ class SurfaceColours:
             b = cls._bins(image)
             near += np.bincount(b[close], minlength=n)
             every += np.bincount(b.ravel(), minlength=n)
+            border += np.bincount(b[cls._frame(h, w)], minlength=n)
         if not near.sum():
             return None
-        model = cls(np.log((near / near.sum() + 1e-6) / (every / every.sum() + 1e-6)))
-        shares = [float(model.surface(image).mean()) for image in map(cv2.imread, map(str, paths)) if image is not None]
+        near, every, border = (v / v.sum() + 1e-6 for v in (near, every, border))
+        model = cls(np.minimum(np.log(near / every), np.log(near / border)))
+        shares = [float(model.surface(image)[cls._frame(*image.shape[:2])].mean())
+                  for image in map(cv2.imread, map(str, paths)) if image is not None]
         return None if np.median(shares) >= cls.CLOSE_UP else model
+
+    @classmethod
+    def _frame(cls, h: int, w: int) -> np.ndarray:
+        k = max(1, int(cls.BORDER * min(h, w)))
+        frame = np.ones((h, w), bool)
+        frame[k:-k, k:-k] = False
+        return frame
 
     @classmethod
     def _bins(cls, image: np.ndarray) -> np.ndarray:

@@ -183,10 +183,13 @@ def test_a_carried_category_is_never_rendered_and_keeps_its_share(tmp_path):
     assert with_dent and all(sources[i].startswith("p") for i in with_dent)  # reference photographs, not c.png
 
 
-def test_defects_go_on_the_part_not_on_the_backdrop(tmp_path):
+@pytest.mark.parametrize("at_edge", [False, True])
+def test_defects_go_on_the_part_not_on_the_backdrop(tmp_path, at_edge):
     """Whole blue parts hung in front of a grey backdrop, as photographed on a stage: the colours
     around the real defects say where the part is, and every rendered defect (large stains
-    included, which must not be taken for edge defects) goes on it; grey photographs are not restricted."""
+    included, which must not be taken for edge defects) goes on it; grey photographs are not restricted.
+    at_edge: large parts whose real defects lie at their edges, so that the ring around a defect
+    takes in backdrop (the backdrop was then taken for surface and nothing was restricted)."""
     from render.hybrid import RealSplit, entries_by_category, list_backgrounds, plan_images
 
     rng = np.random.default_rng(3)
@@ -195,12 +198,16 @@ def test_defects_go_on_the_part_not_on_the_backdrop(tmp_path):
     coco = CocoWriter(root, categories_from_names(["rust"]))
     y, x = np.mgrid[0:160, 0:160]
     parts = {}
+    side = 120 if at_edge else 95
     for i in range(6):
         img = np.repeat((150 + 30 * y / 160 + rng.normal(0, 2, (160, 160)))[..., None], 3, -1)  # grey backdrop
-        x0, y0 = int(rng.integers(5, 60)), int(rng.integers(5, 60))
-        part = (x >= x0) & (x < x0 + 95) & (y >= y0) & (y < y0 + 95)
+        x0, y0 = int(rng.integers(10, 160 - side - 10)), int(rng.integers(10, 160 - side - 10))
+        part = (x >= x0) & (x < x0 + side) & (y >= y0) & (y < y0 + side)
         img[part] = np.array([170.0, 60.0, 20.0]) + rng.normal(0, 3, (part.sum(), 1))  # blue paint (BGR)
-        blob = (x - x0 - 30) ** 2 + (y - y0 - 30) ** 2 < 12**2
+        if at_edge:  # a band of rust along the part's left edge
+            blob = (x >= x0) & (x < x0 + 8) & (y >= y0 + 30) & (y < y0 + 90)
+        else:
+            blob = (x - x0 - 30) ** 2 + (y - y0 - 30) ** 2 < 12**2
         img[blob] = (90, 80, 90)
         cv2.imwrite(str(root / f"p{i}.png"), np.clip(img, 0, 255).astype(np.uint8))
         coco.add_annotation(coco.add_image(f"p{i}.png", 160, 160), 1, *encode_instance(blob, "rle"))
