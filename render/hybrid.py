@@ -573,9 +573,11 @@ def hybrid(reference: Path, recipe: SceneRecipe, n: int, out: Path, seed: int = 
                         "real train images")
     entries = entries_by_category(recipe)
     counts = real.stats.category_counts()
-    bad = [c for c in carry if not counts.get(c)]
+    bad = [c for c in carry if c not in real.stats.categories]
     if bad:
-        raise UserError(f"--carry {bad[0]}: not a category with annotated defects in {reference}")
+        raise UserError(f"--carry {bad[0]}: not a category of {reference} (its categories: "
+                        f"{', '.join(real.stats.categories)})")
+    # a category without annotated defects is never drawn: nothing of it to carry (or render)
     missing = [c for c in real.stats.categories if counts[c] and c not in entries and c not in carry]
     if missing:
         raise UserError(f"the recipe has no defect type for the reference's categories {missing} "

@@ -1,6 +1,7 @@
 """fit and hybrid end to end with the real bpy (tiny renders), and the look of tinted stains."""
 
 import json
+import shutil
 
 import cv2
 import numpy as np
@@ -173,6 +174,16 @@ def test_a_carried_category_is_never_rendered_and_keeps_its_share(tmp_path):
     with pytest.raises(UserError, match="--carry pit: not a category"):
         hybrid(ref, recipe, 2, tmp_path / "y" / "train", carry=("pit",), log=lambda *_: None)
     assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
+    # a few-image split may have no dent at all: carrying dent is then nothing to do, not an error
+    no_dents = tmp_path / "no_dents"
+    shutil.copytree(ref, no_dents)
+    data = load_split(no_dents)
+    (no_dents / "_annotations.coco.json").write_text(json.dumps(
+        dict(data, annotations=[a for a in data["annotations"] if a["category_id"] != 2])))
+    r = hybrid(no_dents, no_dent, 2, tmp_path / "z" / "train", carry=("dent",), quality=_quality(), workers=1,
+               log=lambda *_: None)
+    made = load_split(tmp_path / "z" / "train")
+    assert not r["carried"] and not any(a["category_id"] == 2 for a in made["annotations"])
     r = hybrid(ref, no_dent, 4, tmp_path / "out" / "train", backgrounds=clean, carry=("dent",), quality=_quality(),
                workers=1, log=lambda *_: None)
     assert validate_split(tmp_path / "out" / "train", reference=ref).ok
