@@ -152,7 +152,7 @@ class Bench:
     def bases(self, hybrid: Path, reference: Path, name: str) -> Path:
         """The photograph under each of a hybrid split's images, with the photograph's own annotations
         (none for a defect-free background): the hybrid split with nothing rendered."""
-        from render.dataset.coco import ANNOTATION_FILE, load_split
+        from render.dataset.coco import ANNOTATION_FILE, annotations_by_image, load_split
         from render.files import write_atomic
         from render.spec import dumps
 
@@ -160,7 +160,8 @@ class Bench:
         if (out / ANNOTATION_FILE).exists():
             return out
         ref = load_split(reference)
-        by_name = {i["file_name"]: i for i in ref["images"]}
+        own = annotations_by_image(ref)
+        ids = {i["file_name"]: i["id"] for i in ref["images"]}
         dirs = [reference] + ([Path(self.a.backgrounds)] if self.a.backgrounds else [])
         images, annotations = [], []
         out.mkdir(parents=True, exist_ok=True)
@@ -171,9 +172,9 @@ class Bench:
             if not (out / name_k).exists():
                 os.symlink(path.resolve(), out / name_k)
             images.append(dict(id=k, file_name=name_k, width=image["width"], height=image["height"]))
-            own = by_name.get(src) if path.parent == reference else None
-            annotations += [dict(a, id=len(annotations) + j + 1, image_id=k) for j, a in enumerate(
-                a for a in ref["annotations"] if own and a["image_id"] == own["id"])]
+            if path.parent == reference:  # a defect-free background has no annotations
+                for a in own.get(ids[src], []):
+                    annotations.append(dict(a, id=len(annotations) + 1, image_id=k))
         write_atomic(out / ANNOTATION_FILE, dumps(dict(ref, images=images, annotations=annotations)))
         return out
 
