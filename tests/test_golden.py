@@ -2,13 +2,21 @@
 recorded. Sampled specs and part meshes are checked without Blender; two tiny frames of every
 recipe are rendered through the real pipeline and their spec, pixels and COCO file compared.
 
+numpy picks its math kernels (AVX-512 or not) and OpenBLAS its BLAS kernels by the CPU, and
+they round differently in the last bit: a spec's floats, and now and then a choice that hinges on
+one, differ between CPUs. So the hashes are computed in a child process with both pinned to
+the AVX2 paths that every x86-64 CI machine has (`PINNED`): the same on any such machine.
+
 Record again (only when a change of the output is intended):
-    .venv/bin/python tests/test_golden.py
+    .venv/bin/python tests/test_golden.py --record
 """
 
 import hashlib
 import json
+import os
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import cv2
@@ -45,8 +53,6 @@ def _spec_text(spec) -> str:
 
 def _mesh_hash(spec) -> str:
     """Hash of the arrays that mesh.npz holds, as saved (dtype and bytes of each)."""
-    import tempfile
-
     from render.frames import prepare_frame
 
     h = hashlib.sha256()
@@ -101,9 +107,25 @@ def golden() -> dict:
     return json.loads(GOLDEN.read_text())
 
 
-def test_sampled_specs_and_meshes_are_unchanged():
+def pinned_env() -> dict:
+    """The environment that pins numpy's math kernels (no AVX-512 paths) and OpenBLAS's (Haswell,
+    one thread): set before numpy loads, so only a child process can have it."""
+    from numpy.core._multiarray_umath import __cpu_dispatch__
+
+    return {**os.environ, "NPY_DISABLE_CPU_FEATURES": " ".join(f for f in __cpu_dispatch__ if f.startswith("AVX512")),
+            "OPENBLAS_CORETYPE": "Haswell", "OPENBLAS_NUM_THREADS": "1"}
+
+
+def pinned_hashes(part: str, tmp: Path) -> dict:
+    """`sampling_hashes()` or `render_hashes()`, computed in a child process with `pinned_env()`."""
+    out = tmp / f"{part}.json"
+    subprocess.run([sys.executable, __file__, part, str(out)], env=pinned_env(), check=True, cwd=ROOT)
+    return json.loads(out.read_text())
+
+
+def test_sampled_specs_and_meshes_are_unchanged(tmp_path):
     want = golden()["sampling"]
-    got = sampling_hashes()
+    got = pinned_hashes("sampling", tmp_path)
     assert sorted(got) == sorted(want)
     for name in want:
         assert got[name] == want[name], name
@@ -112,15 +134,26 @@ def test_sampled_specs_and_meshes_are_unchanged():
 @pytest.mark.blender
 def test_rendered_frames_and_coco_are_unchanged(tmp_path):
     want = golden()["render"]
-    got = render_hashes(tmp_path)
+    got = pinned_hashes("render", tmp_path)
     for name in want:
         assert got[name] == want[name], name
 
 
-if __name__ == "__main__":
-    import tempfile
+def _main(argv: list[str]) -> None:
+    if argv == ["--record"]:  # in a pinned child, like the tests
+        with tempfile.TemporaryDirectory() as tmp:
+            record = {part: pinned_hashes(part, Path(tmp)) for part in ("sampling", "render")}
+        GOLDEN.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
+        print(f"wrote {GOLDEN}")
+        return
+    part, out = argv
+    if part == "sampling":
+        hashes = sampling_hashes()
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            hashes = render_hashes(Path(tmp))
+    Path(out).write_text(json.dumps(hashes))
 
-    with tempfile.TemporaryDirectory() as tmp:
-        record = {"sampling": sampling_hashes(), "render": render_hashes(Path(tmp))}
-    GOLDEN.write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
-    print(f"wrote {GOLDEN}")
+
+if __name__ == "__main__":
+    _main(sys.argv[1:])
