@@ -16,10 +16,13 @@ Arms, each trained with 5 seeds and scored on the real val split (segm AP by COC
                                   own annotations and nothing rendered: the control that tells
                                   the rendered defects from a re-weighting of real photographs
                                   (a photograph that carries a category comes back more often)
+  (k) few real + transplanted   + 4x images made by `hybrid --transplant` with every category: the
+                                  few images' real defects moved onto (d)'s kind of photographs,
+                                  nothing rendered: tells what rendering adds to moving real ones
 Nothing is tuned on val: the recipe is fitted to, and hybrid images made from, the train images
 an arm has. Every generated split is kept in --work and reused, and every finished training is
 cached there as JSON, so an interrupted run continues where it stopped (so a run with other
-options, such as --carry, needs its own --work).
+options, such as --carry or --transplant, needs its own --work).
 
     .venv/bin/python bench/downstream.py --real ../shared/data/magnetic_tile \\
         --scene scenes/magnetic_tile.yaml --backgrounds ../shared/data/magnetic_tile/free \\
@@ -56,11 +59,12 @@ ARMS = {
     "h": "hybrid only",
     "i": "all real + plain synthetic (cap)",
     "j": "few real + hybrid's photographs, nothing rendered",
+    "k": "few real + transplanted real defects",
 }
 
 # (arm, the arm it is meant to beat): per-seed differences on the same real images
-PAIRS = [("b", "a"), ("c", "a"), ("d", "a"), ("e", "a"), ("j", "a"), ("d", "j"), ("d", "e"), ("g", "f"),
-         ("i", "f")]
+PAIRS = [("b", "a"), ("c", "a"), ("d", "a"), ("e", "a"), ("j", "a"), ("k", "a"), ("d", "j"), ("d", "e"),
+         ("d", "k"), ("k", "e"), ("g", "f"), ("i", "f")]
 
 
 def _train(job: tuple) -> dict:
@@ -129,7 +133,8 @@ class Bench:
                 write_recipe(r, path, reference, Path(self.a.scene))
         return path
 
-    def hybrid(self, reference: Path, scene: Path, n: int, name: str, seed: int) -> Path:
+    def hybrid(self, reference: Path, scene: Path, n: int, name: str, seed: int,
+               transplant: tuple[str, ...] | None = None) -> Path:
         from render.config import load_quality, load_scene
         from render.hybrid import hybrid
 
@@ -138,7 +143,8 @@ class Bench:
             self.log(f"hybrid {n} images from {reference} with {scene}")
             hybrid(reference, load_scene(scene), n, out, seed=seed, workers=self.a.jobs,
                    backgrounds=Path(self.a.backgrounds) if self.a.backgrounds else None,
-                   quality=load_quality("preview", samples=16), carry=tuple(self.a.carry), log=self.log)
+                   quality=load_quality("preview", samples=16), carry=tuple(self.a.carry),
+                   transplant=tuple(self.a.transplant) if transplant is None else transplant, log=self.log)
         return out
 
     def copy_paste(self, reference: Path, n: int, name: str, seed: int) -> Path:
@@ -212,6 +218,11 @@ class Bench:
             return [few, self.hybrid(few, fitted, n, f"hybrid_{seed}", seed)]
         if arm == "e":
             return [few, self.copy_paste(few, n, f"cp_{seed}", seed)]
+        if arm == "k":
+            from render.dataset.coco import load_split
+
+            every = tuple(c["name"] for c in load_split(few)["categories"])
+            return [few, self.hybrid(few, Path(self.a.scene), n, f"transplant_{seed}", seed, transplant=every)]
         if arm == "j":
             fitted = self.fitted(few, f"fitted_{seed}", seed)
             return [few, self.bases(self.hybrid(few, fitted, n, f"hybrid_{seed}", seed), few, f"bases_{seed}")]
@@ -342,6 +353,8 @@ def main() -> None:
     p.add_argument("--backgrounds", type=Path, help="defect-free photographs for hybrid images (optional)")
     p.add_argument("--carry", nargs="+", default=[], metavar="CATEGORY",
                    help="categories hybrid images carry by reference photographs instead of rendering them")
+    p.add_argument("--transplant", nargs="+", default=[], metavar="CATEGORY",
+                   help="categories hybrid images take as real defects moved from the few images, not rendered")
     p.add_argument("--work", type=Path, required=True, help="where generated splits and results are kept")
     p.add_argument("--arms", nargs="+", default=list(ARMS), choices=list(ARMS))
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])

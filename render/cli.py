@@ -438,11 +438,15 @@ def fit(reference, scene_path, out, report, iterations, frames, samples, seed, w
 @click.option("--carry", multiple=True, metavar="CATEGORY",
               help="A category never rendered: its defects come from reference photographs that have it, "
                    "annotations kept (for a kind of defect the recipe's types do not draw as it looks; repeatable).")
+@click.option("--transplant", multiple=True, metavar="CATEGORY",
+              help="A category never rendered: its defects are real ones of the reference, flipped, scaled and "
+                   "blended into the image's photograph (Poisson), their masks moved with them (for a kind of "
+                   "defect the recipe's types do not draw as it looks; repeatable).")
 @click.option("--seed", type=click.IntRange(0), default=0, show_default=True)
 @click.option("--samples", type=click.IntRange(1), default=32, show_default=True, help="Cycles samples per view.")
 @click.option("--workers", type=click.IntRange(0), default=0, show_default=True,
               help="Local render workers (0 = from the core count).")
-def hybrid(reference, scene_path, n, out, backgrounds, carry, seed, samples, workers):
+def hybrid(reference, scene_path, n, out, backgrounds, carry, transplant, seed, samples, workers):
     """Render procedural defects into real photographs (differential rendering), with exact masks.
 
     Example: defectsynth hybrid --reference real/train --scene fitted.yaml --n 200 --out hybrid/train
@@ -452,10 +456,11 @@ def hybrid(reference, scene_path, n, out, backgrounds, carry, seed, samples, wor
 
     recipe = load_scene(scene_path)
     r = run(reference, recipe, n, out, seed=seed, backgrounds=backgrounds, carry=tuple(carry),
+            transplant=tuple(transplant),
             quality=load_quality("preview", samples=samples), workers=workers, log=lambda m: click.echo(m, err=True))
     click.echo(f"wrote {out}: {r['images']} images, instances {r['instances']}, dropped {r['dropped']} "
                f"(too small or too faint once composited), not placed {r['unplaced']}, carried by reference "
-               f"photographs {r['carried']}")
+               f"photographs {r['carried']}, transplanted {r['transplanted']}")
 
 
 @main.command()

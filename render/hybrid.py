@@ -55,6 +55,7 @@ from render.spec import (
     Sensor,
     World,
 )
+from render.transplant import Move, apply_move, collect_sources, plan_move, usable
 
 PLATE = 200.0  # mm: the local flat surface (x4, x16 for a defect that overflows it)
 THICKNESS = 5.0  # mm
@@ -68,8 +69,10 @@ IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
 # why plan_defect placed nothing: too large for a local render; not on the part (a whole part's
 # surface holds the defect nowhere, or an edge defect, whose image border is not the part's edge);
 # no free spot left
-TOO_LARGE, NOT_ON_PART, NO_SPOT = "too large", "not on the part", "no spot"
-CARRIED_WHEN = (TOO_LARGE, NOT_ON_PART)  # then a reference photograph of the category carries it
+# no place for any of the category's real defects (`--transplant`)
+TOO_LARGE, NOT_ON_PART, NO_SPOT, NO_MOVE = "too large", "not on the part", "no spot", "no place for a real one"
+CARRIED_WHEN = (TOO_LARGE, NOT_ON_PART, NO_MOVE)  # then a reference photograph of the category carries it
+TRANSPLANT = "transplant"  # the defect kind of a drawn defect that a real one stands for
 
 
 # ---- what the real split says ------------------------------------------------------------------
@@ -553,12 +556,13 @@ def composite(image: np.ndarray, placements: list[tuple[Placement, np.ndarray, n
 # ---- the command ------------------------------------------------------------------------------
 def hybrid(reference: Path, recipe: SceneRecipe, n: int, out: Path, seed: int = 0, backgrounds: Path | None = None,
            quality: QualityPreset | None = None, workers: int = 0, max_factor: float = 5.0,
-           carry: tuple[str, ...] = (), log=print) -> dict:
+           carry: tuple[str, ...] = (), transplant: tuple[str, ...] = (), log=print) -> dict:
     """Write a split of `n` real photographs with rendered defects to `out` (see the module's docstring).
 
     `carry`: categories never rendered: a drawn defect of one makes the image's base a reference
     photograph that has it (its annotations kept), for kinds of defect the recipe cannot draw
-    as they look."""
+    as they look. `transplant`: categories never rendered either: a drawn defect of one is a real
+    one of the reference moved onto the image's photograph (render/transplant.py)."""
     from render.cluster import Workers, run_frames
     from render.config import load_quality
 
@@ -573,30 +577,37 @@ def hybrid(reference: Path, recipe: SceneRecipe, n: int, out: Path, seed: int = 
                         "real train images")
     entries = entries_by_category(recipe)
     counts = real.stats.category_counts()
-    bad = [c for c in carry if c not in real.stats.categories]
-    if bad:
-        raise UserError(f"--carry {bad[0]}: not a category of {reference} (its categories: "
-                        f"{', '.join(real.stats.categories)})")
+    for flag, names in (("--carry", carry), ("--transplant", transplant)):
+        bad = [c for c in names if c not in real.stats.categories]
+        if bad:
+            raise UserError(f"{flag} {bad[0]}: not a category of {reference} (its categories: "
+                            f"{', '.join(real.stats.categories)})")
+    both = sorted(set(carry) & set(transplant))
+    if both:
+        raise UserError(f"--carry and --transplant both name {both[0]}: a category is carried or transplanted")
     # a category without annotated defects is never drawn: nothing of it to carry (or render)
-    missing = [c for c in real.stats.categories if counts[c] and c not in entries and c not in carry]
+    missing = [c for c in real.stats.categories
+               if counts[c] and c not in entries and c not in carry and c not in transplant]
     if missing:
         raise UserError(f"the recipe has no defect type for the reference's categories {missing} "
-                        "(or carry them with --carry)")
+                        "(or carry them with --carry, or move real ones with --transplant)")
+    sources = collect_sources(reference, real.data, transplant)
     plans, unplaced, carried = plan_images(real, recipe, entries, list_backgrounds(real, backgrounds), n, seed,
-                                           quality, carry)
-    specs = [s for _, _, ps in plans for p in ps
+                                           quality, carry, sources)
+    specs = [s for _, _, ps in plans for p in ps if isinstance(p, Placement)
              for s in (p.spec, replace(p.spec, frame_index=p.spec.frame_index + 1, defects=()))]
     log(f"hybrid: {len(specs) // 2} defects in {n} images; rendering {len(specs)} local views")
     if unplaced:
         # the categories a detector then sees less often than in the real split: say so
         log("hybrid: drawn but not placed (no free spot; or larger than a local render of at most "
             f"{MAX_WINDOW} px or twice the photograph's short side, or than the part, or an edge defect on a "
-            "whole part, with no reference photograph of its category to carry it): "
+            "whole part, or no real one to transplant fits, with no reference photograph of its category to "
+            "carry it): "
             + ", ".join(f"{c} {k}" for c, k in sorted(unplaced.items())))
     if carried:
         log("hybrid: drawn and carried by a reference photograph of the category instead of rendered (--carry, "
-            "too large for a local render or the part, or an edge defect on a whole part; its own annotations "
-            "kept): " + ", ".join(f"{c} {k}" for c, k in sorted(carried.items())))
+            "too large for a local render or the part, or an edge defect on a whole part, or no real one to "
+            "transplant fits; its own annotations kept): " + ", ".join(f"{c} {k}" for c, k in sorted(carried.items())))
     work = out.parent / f".{out.name}.hybrid"  # kept until the split is written: a rerun renders only what is missing
     outcome = run_frames(work, specs, quality.batch_size, Workers(workers=workers), desc="hybrid render")
     if outcome.failed:
@@ -604,6 +615,9 @@ def hybrid(reference: Path, recipe: SceneRecipe, n: int, out: Path, seed: int = 
     with building(out) as tmp:
         result = write_split(tmp, real, recipe, plans, work, seed, quality)
         result["unplaced"], result["carried"] = unplaced, carried
+    if transplant:
+        log("hybrid: real defects transplanted (--transplant): "
+            + ", ".join(f"{c} {k}" for c, k in sorted(result["transplanted"].items())))
     shutil.rmtree(work, ignore_errors=True)
     return result
 
@@ -617,9 +631,10 @@ def entries_by_category(recipe: SceneRecipe) -> dict[str, list]:
 
 
 def plan_images(real: RealSplit, recipe: SceneRecipe, entries: dict, bases: list, n: int, seed: int,
-                quality: QualityPreset, carry: tuple[str, ...] = ()
-                ) -> tuple[list[tuple[Path, Background, list[Placement]]], dict[str, int], dict[str, int]]:
-    """For each output image: its photograph and the defects to render into it; per category, the
+                quality: QualityPreset, carry: tuple[str, ...] = (), sources: dict | None = None
+                ) -> tuple[list[tuple[Path, Background, list[Placement | Move]]], dict[str, int], dict[str, int]]:
+    """For each output image: its photograph and the defects to render (or real ones to move: a
+    category of `sources`, category -> render/transplant.Source list) into it; per category, the
     drawn defects that found no place (too large for a local render, or no free spot); and per
     category, the drawn defects that a reference photograph of that category carries instead.
 
@@ -651,6 +666,9 @@ def plan_images(real: RealSplit, recipe: SceneRecipe, entries: dict, bases: list
             if cat in carry:
                 drawn.append((cat, None, None))
                 continue
+            if sources is not None and cat in sources:
+                drawn.append((cat, TRANSPLANT, sources[cat]))
+                continue
             options = entries[cat]
             wts = np.array([e.weight for _, e in options])
             drawn.append((cat, *options[int(rng.choice(len(options), p=wts / wts.sum()))]))
@@ -680,7 +698,8 @@ def plan_images(real: RealSplit, recipe: SceneRecipe, entries: dict, bases: list
 def _place(rng, real: RealSplit, recipe: SceneRecipe, path: Path, image_id: int | None, drawn: list, index: int,
            seed: int, quality: QualityPreset) -> tuple[Background, list[Placement], list, int]:
     """Plan the drawn (category, kind, entry) defects on one photograph: (its background, the
-    placements, (category, why) of each drawn defect that found no place, the next frame index)."""
+    placements (a Move for a TRANSPLANT kind, whose entry is the category's real sources),
+    (category, why) of each drawn defect that found no place, the next frame index)."""
     image, bg = load_background(real, path, image_id)
     occupied = np.zeros(image.shape[:2], bool)
     for _, m in bg.masks:
@@ -689,6 +708,14 @@ def _place(rng, real: RealSplit, recipe: SceneRecipe, path: Path, image_id: int 
     placements, failed = [], []
     surface = real.surface.surface(image) if real.surface is not None and drawn else None
     for cat, kind, entry in drawn:
+        if kind == TRANSPLANT:
+            allowed = usable(image) if surface is None else usable(image) & surface
+            move = plan_move(rng, entry, image.shape[:2], occupied, allowed)
+            if move is None:
+                failed.append((cat, NO_MOVE))
+            else:
+                placements.append(move)
+            continue
         for _try in range(4):
             p = plan_defect(rng, real, recipe, kind, entry, image, occupied, index, seed, quality, surface)
             if isinstance(p, Placement):
@@ -703,18 +730,25 @@ def _place(rng, real: RealSplit, recipe: SceneRecipe, path: Path, image_id: int 
 def write_split(tmp: Path, real: RealSplit, recipe: SceneRecipe, plans: list, work: Path, seed: int,
                 quality: QualityPreset) -> dict:
     """Composite every planned image into `tmp` and write its annotations (the photograph's own,
-    minus what a new defect covers, and the new ones)."""
+    minus what a new defect covers, and the new ones): real defects moved in first, then the
+    rendered ones."""
     coco = CocoWriter(tmp, real.data["categories"], {"description": f"hybrid: {recipe.name} into {real.split_dir}",
                                                      "root_seed": seed})
     cat_ids = {c["name"]: c["id"] for c in real.data["categories"]}
-    kept, dropped = {c: 0 for c in real.stats.categories}, 0
+    kept, dropped, moved = {c: 0 for c in real.stats.categories}, 0, {}
     for k, (path, bg, placements) in enumerate(tqdm(plans, desc="hybrid composite", unit="image"), start=1):
         rng = seeding.stream(seeding.frame_seed(seed, k), "hybrid_noise")
         image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-        rendered = [(p, *read_local_render(work, p)) for p in placements]
-        surface = real.surface.pixels(image) if real.surface is not None and placements else None
+        rendered = [(p, *read_local_render(work, p)) for p in placements if isinstance(p, Placement)]
+        surface = real.surface.pixels(image) if real.surface is not None and rendered else None
+        transplanted = []
+        for mv in (p for p in placements if isinstance(p, Move)):
+            image, m = apply_move(image, mv)
+            transplanted.append((mv.category, m))
+            moved[mv.category] = moved.get(mv.category, 0) + 1
         result, masks, lost = composite(image, rendered, real.grey, rng, quality.min_area, quality.min_contrast,
                                         surface)
+        masks = transplanted + masks
         dropped += lost
         jpeg = path.suffix.lower() in (".jpg", ".jpeg")  # as the photographs were stored
         name = f"hybrid_{k:06d}{'.jpg' if jpeg else '.png'}"
@@ -733,4 +767,4 @@ def write_split(tmp: Path, real: RealSplit, recipe: SceneRecipe, plans: list, wo
                 coco.add_annotation(image_id, cat_ids[cat], *enc)
                 kept[cat] += 1
     coco.close()
-    return {"images": len(plans), "instances": kept, "dropped": dropped}
+    return {"images": len(plans), "instances": kept, "dropped": dropped, "transplanted": moved}

@@ -1,0 +1,233 @@
+"""Real defects moved onto other photographs, for `hybrid --transplant CATEGORY`.
+
+For a kind of defect that no procedural type draws as it looks (a band of another grinding
+texture, a frayed region), a real annotated defect of the category is taken from a reference
+photograph, flipped and scaled, and blended into the output image's photograph in the gradient
+domain (Perez et al. 2003, "Poisson image editing"), of the log of the pixel values: inside, the
+defect keeps its own texture and its contrast relative to its surround (a crack half as bright as
+the surface stays half as bright on a darker tile, where a difference of levels would turn it
+black); its edge takes the photograph's brightness, so no seam is left for a detector to learn.
+The mask is the real annotation, moved with it: as exact as the reference's labels.
+
+Where it goes: a defect that touches an image border (a chip out of the part's edge, a band
+across the tile) keeps touching that border (after the flips, which mirror the border too); any
+other goes near the place of a real one of its category, relative to the image size (give or
+take 8%), or anywhere when those places are taken. Flips and scaling keep the
+direction of the surface's texture (machining streaks stay as they run); no turn by an odd angle.
+It must lie on the part (`surface`: the part's surface where the photographs show a whole part on
+a backdrop, and never a near-black backdrop, `usable`), and it keeps clear of the photograph's own
+defects and of those placed before it. Near-black backdrop around a real defect (one at the edge
+of a tile) is not moved with it.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.linalg import spsolve
+
+from render.dataset.coco import annotations_by_image, decode_mask
+
+TOUCH = 2  # px: a mask this close to an image border touches it
+CONTEXT = 0.15  # of the geometric mean of the defect box's sides (at least 3 px): the surround blended with it
+SCALE = (0.8, 1.25)  # size change, log-uniform
+JITTER = 0.08  # of the image size, for a defect's place
+ON_SURFACE = 0.9  # share of the defect's pixels on the part's surface, where that is known
+MIN_AREA = 16  # px: smaller real instances are not moved (their label is a few pixels)
+TRIES = 30
+BACKDROP = 0.25  # of an image's median grey: darker pixels are a black backdrop, not the part
+SMOOTH = 1.5  # px: the blend's boundary values are averaged over this (sigma), so noise does not bleed in
+RING = 2  # px of the crop beyond the blended surround: its boundary values
+
+
+@dataclass(frozen=True)
+class Source:
+    """One real defect: its crop (context included) and where it sat."""
+
+    category: str
+    file_name: str
+    pixels: np.ndarray  # (h, w, 3) uint8: the crop, CONTEXT (+ RING) around the mask's box
+    mask: np.ndarray  # (h, w) bool: the instance in the crop
+    context: int  # px of surround in the crop on each side (reflected where past the image), RING included
+    relative: tuple[float, float]  # the mask box's centre / image size (x, y)
+    floor: float  # grey level below which a pixel of its image is backdrop
+    touches: frozenset  # image borders the mask touches: left, right, top, bottom
+
+
+@dataclass(frozen=True)
+class Move:
+    """One real defect to blend into one output image."""
+
+    source: Source
+    flip_x: bool
+    flip_y: bool
+    scale: tuple[float, float]  # x, y
+    origin: tuple[int, int]  # px in the output image of the transformed crop's top-left corner
+
+    @property
+    def category(self) -> str:
+        return self.source.category
+
+
+def backdrop_floor(image: np.ndarray) -> float:
+    return BACKDROP * float(np.median(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)))
+
+
+def usable(image: np.ndarray) -> np.ndarray:
+    """Pixels that are not a near-black backdrop (where a real defect may be moved to)."""
+    return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) > backdrop_floor(image)
+
+
+def collect_sources(split_dir: Path, data: dict, categories) -> dict[str, list[Source]]:
+    """category -> its real instances (of at least MIN_AREA px) in the split, for the `categories` asked."""
+    names = {c["id"]: c["name"] for c in data["categories"]}
+    wanted = set(categories)
+    sources: dict[str, list[Source]] = {c: [] for c in categories}
+    by_image = annotations_by_image(data)
+    for info in data["images"]:
+        anns = [a for a in by_image.get(info["id"], []) if names[a["category_id"]] in wanted]
+        if not anns:
+            continue
+        image = cv2.imread(str(Path(split_dir) / info["file_name"]), cv2.IMREAD_COLOR)
+        h, w = image.shape[:2]
+        for a in anns:
+            m = decode_mask(a["segmentation"], h, w)
+            if m.sum() < MIN_AREA:
+                continue
+            ys, xs = np.nonzero(m)
+            x0, x1, y0, y1 = int(xs.min()), int(xs.max()) + 1, int(ys.min()), int(ys.max()) + 1
+            c = max(3, int(round(CONTEXT * np.sqrt((x1 - x0) * (y1 - y0))))) + RING
+            pad = cv2.copyMakeBorder(image, c, c, c, c, cv2.BORDER_REFLECT)
+            touches = frozenset(b for b, near in (("left", x0 <= TOUCH), ("right", x1 >= w - TOUCH),
+                                                  ("top", y0 <= TOUCH), ("bottom", y1 >= h - TOUCH)) if near)
+            sources[names[a["category_id"]]].append(Source(
+                names[a["category_id"]], info["file_name"], pad[y0:y1 + 2 * c, x0:x1 + 2 * c].copy(),
+                np.pad(m[y0:y1, x0:x1], c), c, ((x0 + x1) / 2 / w, (y0 + y1) / 2 / h), backdrop_floor(image),
+                touches))
+    return sources
+
+
+def _flipped(touches: frozenset, flip_x: bool, flip_y: bool) -> frozenset:
+    swap = {"left": "right", "right": "left"} if flip_x else {}
+    swap.update({"top": "bottom", "bottom": "top"} if flip_y else {})
+    return frozenset(swap.get(b, b) for b in touches)
+
+
+def _transformed(move: Move) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(pixels, mask, blend region) of the move's crop, flipped and scaled: the region is the mask
+    grown by the context (less near-black backdrop), where the Poisson blend takes the crop's
+    gradients."""
+    s = move.source
+    px, m = s.pixels, s.mask.astype(np.uint8)
+    if move.flip_x:
+        px, m = px[:, ::-1], m[:, ::-1]
+    if move.flip_y:
+        px, m = px[::-1], m[::-1]
+    h, w = m.shape
+    size = (max(1, round(w * move.scale[0])), max(1, round(h * move.scale[1])))
+    px = cv2.resize(np.ascontiguousarray(px), size, interpolation=cv2.INTER_LINEAR)
+    m = cv2.resize(np.ascontiguousarray(m), size, interpolation=cv2.INTER_NEAREST).astype(bool)
+    c = max(1, round((s.context - RING) * min(move.scale)))
+    region = cv2.dilate(m.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * c + 1,) * 2)) > 0
+    region &= m | (px.mean(-1) > s.floor)
+    region[:1], region[-1:], region[:, :1], region[:, -1:] = False, False, False, False  # the crop's ring is outside
+    return px, m, region
+
+
+def plan_move(rng, sources: list[Source], shape: tuple[int, int], occupied: np.ndarray,
+              surface: np.ndarray | None = None) -> Move | None:
+    """A real defect of one category and where it goes in an image of `shape` (h, w); None if no
+    drawn defect fits clear of `occupied` and on `surface` (bool, where it may go: see `usable`).
+    Marks its place in `occupied`."""
+    h, w = shape
+    for attempt in range(TRIES if sources else 0):
+        s = sources[int(rng.integers(len(sources)))]
+        fx, fy = bool(rng.random() < 0.5), bool(rng.random() < 0.5)
+        k = float(np.exp(rng.uniform(*np.log(SCALE))))
+        mh, mw = s.mask.shape[0] - 2 * s.context, s.mask.shape[1] - 2 * s.context
+        touches = _flipped(s.touches, fx, fy)
+        sx = w / mw if {"left", "right"} <= touches else k  # a band across the image spans this one too
+        sy = h / mh if {"top", "bottom"} <= touches else k
+        if not (0.5 <= sx / sy <= 2) or mw * sx > w or mh * sy > h:
+            continue
+        if attempt < TRIES // 2:  # near where a real one of the category sat (mirrored with the flips)
+            rx, ry = sources[int(rng.integers(len(sources)))].relative
+            cx = ((1 - rx) if fx else rx) * w + rng.normal(0, JITTER * w)
+            cy = ((1 - ry) if fy else ry) * h + rng.normal(0, JITTER * h)
+        else:  # those places are taken: anywhere
+            cx, cy = rng.uniform(0, w), rng.uniform(0, h)
+        _, mask, region = _transformed(Move(s, fx, fy, (sx, sy), (0, 0)))
+        bx, by, bw, bh = cv2.boundingRect(mask.astype(np.uint8))  # the mask's box, as the output will hold it
+        x0 = 0 if "left" in touches else w - bw if "right" in touches else int(np.clip(round(cx - bw / 2), 0, w - bw))
+        y0 = 0 if "top" in touches else h - bh if "bottom" in touches else int(np.clip(round(cy - bh / 2), 0, h - bh))
+        move = Move(s, fx, fy, (sx, sy), (x0 - bx, y0 - by))
+        full_region, full_mask = _place(region, move.origin, shape), _place(mask, move.origin, shape)
+        if full_mask.sum() < MIN_AREA or (full_region & occupied).any():
+            continue
+        if surface is not None and (surface[full_region]).mean() < ON_SURFACE:
+            continue
+        occupied |= full_region
+        return move
+    return None
+
+
+def _place(a: np.ndarray, origin: tuple[int, int], shape: tuple[int, int]) -> np.ndarray:
+    """`a` (bool) put at `origin` (x, y) in an array of `shape`, cut where it runs past."""
+    out = np.zeros(shape, bool)
+    x, y = origin
+    h, w = a.shape
+    ox0, oy0, ox1, oy1 = max(0, x), max(0, y), min(shape[1], x + w), min(shape[0], y + h)
+    if ox1 > ox0 and oy1 > oy0:
+        out[oy0:oy1, ox0:ox1] = a[oy0 - y:oy1 - y, ox0 - x:ox1 - x]
+    return out
+
+
+def membrane(boundary: np.ndarray, region: np.ndarray) -> np.ndarray:
+    """The harmonic function inside `region` (bool, not touching the array's edge) that equals
+    `boundary` (h, w, k) on the pixels next to it: what Poisson cloning adds to the source's values
+    so that they meet the destination's at the region's edge."""
+    h, w = region.shape
+    index = -np.ones((h, w), np.int64)
+    ys, xs = np.nonzero(region)
+    index[ys, xs] = np.arange(len(ys))
+    rows, cols, rhs = [np.arange(len(ys))], [np.arange(len(ys))], np.zeros((len(ys), boundary.shape[2]))
+    vals = [np.full(len(ys), 4.0)]
+    for dy, dx in ((0, 1), (0, -1), (1, 0), (-1, 0)):
+        ny, nx = ys + dy, xs + dx
+        inner = region[ny, nx]
+        rows.append(np.nonzero(inner)[0])
+        cols.append(index[ny[inner], nx[inner]])
+        vals.append(-np.ones(int(inner.sum())))
+        rhs[~inner] += boundary[ny[~inner], nx[~inner]]
+    a = coo_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                   shape=(len(ys), len(ys))).tocsc()
+    solved = spsolve(a, rhs)
+    out = np.zeros(boundary.shape)
+    out[ys, xs] = solved.reshape(len(ys), -1)
+    return out
+
+
+def apply_move(image: np.ndarray, move: Move) -> tuple[np.ndarray, np.ndarray]:
+    """The image (BGR uint8) with the moved defect blended in, and its mask (what the label says)."""
+    px, mask, region = _transformed(move)
+    h, w = image.shape[:2]
+    ph, pw = mask.shape
+    x, y = move.origin
+    dst = cv2.copyMakeBorder(image, max(0, -y), max(0, y + ph - h), max(0, -x), max(0, x + pw - w),
+                             cv2.BORDER_REFLECT)  # the crop may run past the image (a defect at its border)
+    ox, oy = max(0, x), max(0, y)
+    under_px = dst[oy:oy + ph, ox:ox + pw]
+    under, src = np.log1p(under_px.astype(np.float64)), np.log1p(px.astype(np.float64))
+    # boundary values from surface pixels of both, averaged over a few pixels (no backdrop, no noise)
+    valid = ((px.mean(-1) > move.source.floor) & (under_px.mean(-1) > backdrop_floor(image))).astype(np.float64)
+    weight = cv2.GaussianBlur(valid, (0, 0), SMOOTH)
+    diff = cv2.GaussianBlur((under - src) * valid[..., None], (0, 0), SMOOTH).reshape(under.shape)
+    fallback = ((under - src) * valid[..., None]).sum((0, 1)) / max(valid.sum(), 1.0)
+    diff = np.where(weight[..., None] > 1e-3, diff / np.maximum(weight, 1e-3)[..., None], fallback)
+    blended = src + membrane(diff, region)
+    patch = np.where(region[..., None], np.expm1(blended), dst[oy:oy + ph, ox:ox + pw])
+    dst[oy:oy + ph, ox:ox + pw] = np.clip(np.round(patch), 0, 255).astype(np.uint8)
+    top, left = max(0, -y), max(0, -x)
+    return dst[top:top + h, left:left + w], _place(mask, move.origin, (h, w))

@@ -1,0 +1,194 @@
+"""hybrid --transplant: real defects moved onto other photographs, blended in the log domain."""
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+from conftest import DATA, SHARED_DATA
+
+from render.config import load_quality, load_scene
+from render.dataset.coco import CocoWriter, categories_from_names, decode_mask, encode_instance, load_split
+from render.dataset.validate import validate_split
+from render.errors import UserError
+from render.transplant import Move, apply_move, collect_sources, plan_move
+
+
+def split_with(root, image: np.ndarray, masks: list[tuple[int, np.ndarray]], names=("scratch", "dent")):
+    root.mkdir(parents=True)
+    coco = CocoWriter(root, categories_from_names(list(names)))
+    cv2.imwrite(str(root / "p0.png"), image)
+    image_id = coco.add_image("p0.png", image.shape[1], image.shape[0])
+    for cat, m in masks:
+        coco.add_annotation(image_id, cat, *encode_instance(m, "rle"))
+    coco.close()
+    return root
+
+
+def textured(h, w, level, seed=0):
+    rng = np.random.default_rng(seed)
+    grain = cv2.GaussianBlur(rng.normal(0, 4, (h, w)), (0, 0), 1.0)
+    return np.repeat(np.clip(level + grain, 0, 255).astype(np.uint8)[..., None], 3, -1)
+
+
+def disc(h, w, cx, cy, r):
+    y, x = np.mgrid[0:h, 0:w]
+    return (x - cx) ** 2 + (y - cy) ** 2 < r**2
+
+
+def test_a_moved_defect_keeps_its_relative_contrast_and_leaves_no_seam(tmp_path):
+    """A dark spot at half its surround's brightness, moved onto a darker photograph, is half as
+    bright as its new surround (not a fixed number of levels darker: that would turn it black);
+    the ring around it matches the photograph; nothing outside the blended region changes; the
+    mask is the real one, moved."""
+    img = textured(120, 160, 160)
+    spot = disc(120, 160, 80, 60, 10)
+    img[spot] //= 2
+    src = split_with(tmp_path / "real", img, [(2, spot)])
+    sources = collect_sources(src, load_split(src), ["dent"])["dent"]
+    assert len(sources) == 1 and not sources[0].touches
+    dst = textured(120, 160, 60, seed=1)
+    move = Move(sources[0], False, False, (1.0, 1.0), (20, 30))
+    out, mask = apply_move(dst, move)
+    assert mask.sum() == spot.sum()
+    ys, xs = np.nonzero(mask)
+    assert (xs.min(), ys.min()) == (20 + sources[0].context, 30 + sources[0].context)  # the crop's origin
+    inside = out[..., 1][mask].astype(float).mean()
+    ring = cv2.dilate(mask.astype(np.uint8), np.ones((9, 9), np.uint8)).astype(bool) & ~cv2.dilate(
+        mask.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
+    around = out[..., 1][ring].astype(float).mean()
+    assert abs(around - 60) < 3
+    assert 0.4 < inside / around < 0.6
+    changed = np.any(out != dst, axis=-1)
+    assert changed[mask].mean() > 0.9
+    far = ~cv2.dilate(mask.astype(np.uint8), np.ones((21, 21), np.uint8)).astype(bool)
+    assert not changed[far].any()
+
+
+def test_a_defect_at_the_border_stays_at_a_border_and_backdrop_is_not_moved(tmp_path):
+    """A chip at the tile's left edge, beside black backdrop: moved, it still touches the left
+    border (or the right one when flipped); no black backdrop comes along into the new photograph."""
+    img = textured(120, 160, 150)
+    img[:, :20] = 0  # backdrop left of the tile
+    chip = np.zeros((120, 160), bool)
+    chip[50:70, 0:30] = True  # the annotation runs from the image border over the tile's edge
+    src = split_with(tmp_path / "real", img, [(1, chip)])
+    sources = collect_sources(src, load_split(src), ["scratch"])["scratch"]
+    assert sources[0].touches == frozenset({"left"})
+    rng = np.random.default_rng(0)
+    sides = set()
+    for _ in range(12):
+        dst = textured(100, 140, 150, seed=2)
+        move = plan_move(rng, sources, dst.shape[:2], np.zeros(dst.shape[:2], bool))
+        out, mask = apply_move(dst, move)
+        ys, xs = np.nonzero(mask)
+        assert xs.min() == 0 or xs.max() == 139
+        sides.add("left" if xs.min() == 0 else "right")
+        assert (out[..., 1][~mask] > 60).all()  # the backdrop inside the mask is the label's; none outside
+    assert sides == {"left", "right"}
+
+
+def test_moves_keep_clear_of_other_defects_and_off_the_backdrop(tmp_path):
+    img = textured(120, 160, 150)
+    spot = disc(120, 160, 80, 60, 8)
+    img[spot] //= 2
+    src = split_with(tmp_path / "real", img, [(2, spot)])
+    sources = collect_sources(src, load_split(src), ["dent"])["dent"]
+    rng = np.random.default_rng(1)
+    occupied = np.zeros((120, 160), bool)
+    occupied[40:80, 60:100] = True  # the photograph's own defect where the real one sat
+    allowed = np.ones((120, 160), bool)
+    allowed[:, 120:] = False  # backdrop
+    before = occupied.copy()
+    moves = [plan_move(rng, sources, (120, 160), occupied, allowed) for _ in range(3)]
+    for m in moves:
+        assert m is not None
+        _, mask = apply_move(textured(120, 160, 150), m)
+        assert not (mask & before).any() and not (mask & ~allowed).any()
+    assert occupied.sum() > before.sum()
+    assert plan_move(rng, sources, (120, 160), np.ones((120, 160), bool)) is None  # no room
+    assert plan_move(rng, [], (120, 160), np.zeros((120, 160), bool)) is None
+
+
+def _two_category_split(root):
+    img = textured(120, 160, 150)
+    spot, line = disc(120, 160, 40, 40, 8), np.zeros((120, 160), bool)
+    line[90:93, 60:120] = True
+    img[spot] //= 2
+    img[line] = (img[line] * 0.6).astype(np.uint8)
+    return split_with(root, img, [(2, spot), (1, line)])
+
+
+def test_hybrid_transplants_real_defects_deterministically(tmp_path):
+    """`hybrid --transplant` with every category: nothing rendered, every defect a real one moved
+    onto the backgrounds, a valid split with the reference's categories; the same seed gives the
+    same bytes; unknown or doubly named categories are refused before anything is written."""
+    from render.hybrid import hybrid
+
+    ref = _two_category_split(tmp_path / "real")
+    bg = tmp_path / "free"
+    bg.mkdir()
+    for k in range(3):
+        cv2.imwrite(str(bg / f"f{k}.png"), textured(110, 150, 90 + 30 * k, seed=10 + k))
+    recipe = load_scene(DATA / "tiny_scene.yaml")
+    quality = load_quality("preview", samples=4)
+    runs = []
+    for name in ("a", "b"):
+        r = hybrid(ref, recipe, 5, tmp_path / name / "train", backgrounds=bg, transplant=("scratch", "dent"),
+                   quality=quality, workers=1, log=lambda *_: None)
+        runs.append(tmp_path / name / "train")
+    assert validate_split(runs[0], reference=ref).ok
+    data = load_split(runs[0])
+    assert sum(r["transplanted"].values()) == len(data["annotations"]) >= 5
+    for info in data["images"]:
+        assert info["source"]["file_name"].startswith("f")
+    files = sorted(p.name for p in runs[0].iterdir())
+    assert files == sorted(p.name for p in runs[1].iterdir())
+    for f in files:
+        assert (runs[0] / f).read_bytes() == (runs[1] / f).read_bytes(), f
+    for a in data["annotations"]:
+        info = next(i for i in data["images"] if i["id"] == a["image_id"])
+        assert decode_mask(a["segmentation"], info["height"], info["width"]).sum() == a["area"] >= 16
+    with pytest.raises(UserError, match="--transplant pit: not a category"):
+        hybrid(ref, recipe, 2, tmp_path / "x" / "train", transplant=("pit",), log=lambda *_: None)
+    with pytest.raises(UserError, match="both name dent"):
+        hybrid(ref, recipe, 2, tmp_path / "y" / "train", carry=("dent",), transplant=("dent",), log=lambda *_: None)
+    assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
+
+
+def test_transplant_command_line(tmp_path):
+    from click.testing import CliRunner
+
+    from render.cli import main
+
+    ref = _two_category_split(tmp_path / "real")
+    r = CliRunner().invoke(main, ["hybrid", "--reference", str(ref), "--scene", str(DATA / "tiny_scene.yaml"),
+                                  "--n", "3", "--out", str(tmp_path / "out"), "--transplant", "dent",
+                                  "--transplant", "scratch", "--workers", "1"])
+    assert r.exit_code == 0, r.output
+    assert "transplanted" in r.output and validate_split(tmp_path / "out", reference=ref).ok
+    bad = CliRunner().invoke(main, ["hybrid", "--reference", str(ref), "--scene", str(DATA / "tiny_scene.yaml"),
+                                    "--n", "3", "--out", str(tmp_path / "bad"), "--transplant", "pit"])
+    assert bad.exit_code == 2 and "--transplant pit" in bad.output and not (tmp_path / "bad").exists()
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "magnetic_tile").is_dir(), reason="../shared/data/magnetic_tile is absent")
+def test_transplant_on_magnetic_tile_skipped_without_shared_data(tmp_path):
+    """Real tiles: every category's real defects moved onto defect-free tiles make a valid split
+    whose masks sit on the tiles (not on the black backdrop around some of them)."""
+    from render.dataset.subset import subset_split
+    from render.hybrid import hybrid
+
+    few = tmp_path / "few"
+    subset_split(SHARED_DATA / "magnetic_tile" / "train", few, 10, seed=1000)
+    cats = tuple(c["name"] for c in json.loads((few / "_annotations.coco.json").read_text())["categories"])
+    r = hybrid(few, load_scene(DATA.parent.parent / "scenes" / "magnetic_tile.yaml"), 20, tmp_path / "out",
+               backgrounds=SHARED_DATA / "magnetic_tile" / "free", transplant=cats, workers=1, log=lambda *_: None)
+    assert validate_split(tmp_path / "out", reference=few).ok and sum(r["transplanted"].values()) >= 15
+    data = load_split(tmp_path / "out")
+    for a in data["annotations"]:
+        info = next(i for i in data["images"] if i["id"] == a["image_id"])
+        image = cv2.imread(str(tmp_path / "out" / info["file_name"]), cv2.IMREAD_GRAYSCALE)
+        m = decode_mask(a["segmentation"], info["height"], info["width"])
+        ring = cv2.dilate(m.astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool) & ~m
+        assert np.median(image[ring]) > 0.25 * np.median(image)
