@@ -160,6 +160,12 @@ class RealSplit:
     grey: bool
     surface: SurfaceColours | None = None  # None: every spot of a photograph is the part's surface
 
+    def part_pixels(self, image: np.ndarray) -> np.ndarray:
+        """Pixels of the part in a photograph: not a near-black backdrop, and of the part's surface
+        where that is known (what a real defect may be moved with and onto)."""
+        part = usable(image)
+        return part if self.surface is None else part & self.surface.pixels(image)
+
     @classmethod
     def load(cls, split_dir: Path) -> "RealSplit":
         data = require_valid(split_dir, "--reference")
@@ -591,7 +597,7 @@ def hybrid(reference: Path, recipe: SceneRecipe, n: int, out: Path, seed: int = 
     if missing:
         raise UserError(f"the recipe has no defect type for the reference's categories {missing} "
                         "(or carry them with --carry, or move real ones with --transplant)")
-    sources = collect_sources(reference, real.data, transplant)
+    sources = collect_sources(reference, real.data, transplant, real.part_pixels)
     plans, unplaced, carried = plan_images(real, recipe, entries, list_backgrounds(real, backgrounds), n, seed,
                                            quality, carry, sources)
     specs = [s for _, _, ps in plans for p in ps if isinstance(p, Placement)
@@ -709,8 +715,8 @@ def _place(rng, real: RealSplit, recipe: SceneRecipe, path: Path, image_id: int 
     surface = real.surface.surface(image) if real.surface is not None and drawn else None
     for cat, kind, entry in drawn:
         if kind == TRANSPLANT:
-            allowed = usable(image) if surface is None else usable(image) & surface
-            move = plan_move(rng, entry, image.shape[:2], occupied, allowed)
+            move = plan_move(rng, entry, image.shape[:2], occupied, real.part_pixels(image) & (
+                True if surface is None else surface))
             if move is None:
                 failed.append((cat, NO_MOVE))
             else:
@@ -742,8 +748,9 @@ def write_split(tmp: Path, real: RealSplit, recipe: SceneRecipe, plans: list, wo
         rendered = [(p, *read_local_render(work, p)) for p in placements if isinstance(p, Placement)]
         surface = real.surface.pixels(image) if real.surface is not None and rendered else None
         transplanted = []
+        part = real.part_pixels(image) if any(isinstance(p, Move) for p in placements) else None
         for mv in (p for p in placements if isinstance(p, Move)):
-            image, m = apply_move(image, mv)
+            image, m = apply_move(image, mv, part)
             transplanted.append((mv.category, m))
             moved[mv.category] = moved.get(mv.category, 0) + 1
         result, masks, lost = composite(image, rendered, real.grey, rng, quality.min_area, quality.min_contrast,

@@ -14,10 +14,10 @@ across the tile) keeps touching that border (after the flips, which mirror the b
 other goes near the place of a real one of its category, relative to the image size (give or
 take 8%), or anywhere when those places are taken. Flips and scaling keep the
 direction of the surface's texture (machining streaks stay as they run); no turn by an odd angle.
-It must lie on the part (`surface`: the part's surface where the photographs show a whole part on
-a backdrop, and never a near-black backdrop, `usable`), and it keeps clear of the photograph's own
-defects and of those placed before it. Near-black backdrop around a real defect (one at the edge
-of a tile) is not moved with it.
+It must lie on the part (`surface`: never a near-black backdrop, `usable`, and where the
+photographs show a whole part on a backdrop, the part's surface), and it keeps clear of the
+photograph's own defects and of those placed before it. What is not the part around a real
+defect (backdrop beside a tile's edge, a wire over a plate) is not moved with it.
 """
 
 from dataclasses import dataclass
@@ -52,7 +52,7 @@ class Source:
     mask: np.ndarray  # (h, w) bool: the instance in the crop
     context: int  # px of surround in the crop on each side (reflected where past the image), RING included
     relative: tuple[float, float]  # the mask box's centre / image size (x, y)
-    floor: float  # grey level below which a pixel of its image is backdrop
+    part: np.ndarray  # (h, w) bool: the crop's pixels of the part (not backdrop)
     touches: frozenset  # image borders the mask touches: left, right, top, bottom
 
 
@@ -80,8 +80,9 @@ def usable(image: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) > backdrop_floor(image)
 
 
-def collect_sources(split_dir: Path, data: dict, categories) -> dict[str, list[Source]]:
-    """category -> its real instances (of at least MIN_AREA px) in the split, for the `categories` asked."""
+def collect_sources(split_dir: Path, data: dict, categories, part_of=usable) -> dict[str, list[Source]]:
+    """category -> its real instances (of at least MIN_AREA px) in the split, for the `categories`
+    asked; `part_of(image)` says which pixels of a photograph are the part."""
     names = {c["id"]: c["name"] for c in data["categories"]}
     wanted = set(categories)
     sources: dict[str, list[Source]] = {c: [] for c in categories}
@@ -100,12 +101,15 @@ def collect_sources(split_dir: Path, data: dict, categories) -> dict[str, list[S
             x0, x1, y0, y1 = int(xs.min()), int(xs.max()) + 1, int(ys.min()), int(ys.max()) + 1
             c = max(3, int(round(CONTEXT * np.sqrt((x1 - x0) * (y1 - y0))))) + RING
             pad = cv2.copyMakeBorder(image, c, c, c, c, cv2.BORDER_REFLECT)
+            # less a pixel: resampling blends the part's edge with what lies beyond it
+            part = cv2.erode(part_of(image).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+            part = np.pad(part, c, mode="symmetric")  # as BORDER_REFLECT pads the pixels
             touches = frozenset(b for b, near in (("left", x0 <= TOUCH), ("right", x1 >= w - TOUCH),
                                                   ("top", y0 <= TOUCH), ("bottom", y1 >= h - TOUCH)) if near)
             sources[names[a["category_id"]]].append(Source(
                 names[a["category_id"]], info["file_name"], pad[y0:y1 + 2 * c, x0:x1 + 2 * c].copy(),
-                np.pad(m[y0:y1, x0:x1], c), c, ((x0 + x1) / 2 / w, (y0 + y1) / 2 / h), backdrop_floor(image),
-                touches))
+                np.pad(m[y0:y1, x0:x1], c), c, ((x0 + x1) / 2 / w, (y0 + y1) / 2 / h),
+                part[y0:y1 + 2 * c, x0:x1 + 2 * c].copy(), touches))
     return sources
 
 
@@ -115,25 +119,26 @@ def _flipped(touches: frozenset, flip_x: bool, flip_y: bool) -> frozenset:
     return frozenset(swap.get(b, b) for b in touches)
 
 
-def _transformed(move: Move) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(pixels, mask, blend region) of the move's crop, flipped and scaled: the region is the mask
-    grown by the context (less near-black backdrop), where the Poisson blend takes the crop's
+def _transformed(move: Move) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(pixels, mask, blend region, part) of the move's crop, flipped and scaled: the region is the
+    mask grown by the context (less what is not the part), where the Poisson blend takes the crop's
     gradients."""
     s = move.source
-    px, m = s.pixels, s.mask.astype(np.uint8)
+    px, m, part = s.pixels, s.mask.astype(np.uint8), s.part.astype(np.uint8)
     if move.flip_x:
-        px, m = px[:, ::-1], m[:, ::-1]
+        px, m, part = px[:, ::-1], m[:, ::-1], part[:, ::-1]
     if move.flip_y:
-        px, m = px[::-1], m[::-1]
+        px, m, part = px[::-1], m[::-1], part[::-1]
     h, w = m.shape
     size = (max(1, round(w * move.scale[0])), max(1, round(h * move.scale[1])))
     px = cv2.resize(np.ascontiguousarray(px), size, interpolation=cv2.INTER_LINEAR)
     m = cv2.resize(np.ascontiguousarray(m), size, interpolation=cv2.INTER_NEAREST).astype(bool)
+    part = cv2.resize(np.ascontiguousarray(part), size, interpolation=cv2.INTER_NEAREST).astype(bool)
     c = max(1, round((s.context - RING) * min(move.scale)))
     region = cv2.dilate(m.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * c + 1,) * 2)) > 0
-    region &= m | (px.mean(-1) > s.floor)
+    region &= m | part
     region[:1], region[-1:], region[:, :1], region[:, -1:] = False, False, False, False  # the crop's ring is outside
-    return px, m, region
+    return px, m, region, part
 
 
 def plan_move(rng, sources: list[Source], shape: tuple[int, int], occupied: np.ndarray,
@@ -158,7 +163,7 @@ def plan_move(rng, sources: list[Source], shape: tuple[int, int], occupied: np.n
             cy = ((1 - ry) if fy else ry) * h + rng.normal(0, JITTER * h)
         else:  # those places are taken: anywhere
             cx, cy = rng.uniform(0, w), rng.uniform(0, h)
-        _, mask, region = _transformed(Move(s, fx, fy, (sx, sy), (0, 0)))
+        _, mask, region, _ = _transformed(Move(s, fx, fy, (sx, sy), (0, 0)))
         bx, by, bw, bh = cv2.boundingRect(mask.astype(np.uint8))  # the mask's box, as the output will hold it
         x0 = 0 if "left" in touches else w - bw if "right" in touches else int(np.clip(round(cx - bw / 2), 0, w - bw))
         y0 = 0 if "top" in touches else h - bh if "bottom" in touches else int(np.clip(round(cy - bh / 2), 0, h - bh))
@@ -209,19 +214,22 @@ def membrane(boundary: np.ndarray, region: np.ndarray) -> np.ndarray:
     return out
 
 
-def apply_move(image: np.ndarray, move: Move) -> tuple[np.ndarray, np.ndarray]:
-    """The image (BGR uint8) with the moved defect blended in, and its mask (what the label says)."""
-    px, mask, region = _transformed(move)
+def apply_move(image: np.ndarray, move: Move, part: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The image (BGR uint8) with the moved defect blended in, and its mask (what the label says);
+    `part`: the image's pixels of the part (default `usable`), where the blend's edge values come from."""
+    px, mask, region, src_part = _transformed(move)
     h, w = image.shape[:2]
     ph, pw = mask.shape
     x, y = move.origin
-    dst = cv2.copyMakeBorder(image, max(0, -y), max(0, y + ph - h), max(0, -x), max(0, x + pw - w),
-                             cv2.BORDER_REFLECT)  # the crop may run past the image (a defect at its border)
+    pads = (max(0, -y), max(0, y + ph - h), max(0, -x), max(0, x + pw - w))  # the crop may run past the image
+    dst = cv2.copyMakeBorder(image, *pads, cv2.BORDER_REFLECT)
+    dst_part = cv2.copyMakeBorder((usable(image) if part is None else part).astype(np.uint8), *pads,
+                                  cv2.BORDER_REFLECT)
     ox, oy = max(0, x), max(0, y)
     under_px = dst[oy:oy + ph, ox:ox + pw]
     under, src = np.log1p(under_px.astype(np.float64)), np.log1p(px.astype(np.float64))
     # boundary values from surface pixels of both, averaged over a few pixels (no backdrop, no noise)
-    valid = ((px.mean(-1) > move.source.floor) & (under_px.mean(-1) > backdrop_floor(image))).astype(np.float64)
+    valid = (src_part & (dst_part[oy:oy + ph, ox:ox + pw] > 0)).astype(np.float64)
     weight = cv2.GaussianBlur(valid, (0, 0), SMOOTH)
     diff = cv2.GaussianBlur((under - src) * valid[..., None], (0, 0), SMOOTH).reshape(under.shape)
     fallback = ((under - src) * valid[..., None]).sum((0, 1)) / max(valid.sum(), 1.0)
