@@ -143,7 +143,8 @@ class Bench:
             self.log(f"hybrid {n} images from {reference} with {scene}")
             hybrid(reference, load_scene(scene), n, out, seed=seed, workers=self.a.jobs,
                    backgrounds=Path(self.a.backgrounds) if self.a.backgrounds else None,
-                   quality=load_quality("preview", samples=16), carry=tuple(self.a.carry),
+                   quality=load_quality("preview", samples=16),
+                   carry=tuple(self.a.carry) if transplant is None else (),  # (k) moves every category
                    transplant=tuple(self.a.transplant) if transplant is None else transplant, log=self.log)
         return out
 

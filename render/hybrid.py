@@ -55,7 +55,7 @@ from render.spec import (
     Sensor,
     World,
 )
-from render.transplant import Move, apply_move, collect_sources, plan_move, usable
+from render.transplant import NO_ROOM, Move, apply_move, collect_sources, plan_move, usable
 
 PLATE = 200.0  # mm: the local flat surface (x4, x16 for a defect that overflows it)
 THICKNESS = 5.0  # mm
@@ -69,8 +69,8 @@ IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
 # why plan_defect placed nothing: too large for a local render; not on the part (a whole part's
 # surface holds the defect nowhere, or an edge defect, whose image border is not the part's edge);
 # no free spot left
-# no place for any of the category's real defects (`--transplant`)
-TOO_LARGE, NOT_ON_PART, NO_SPOT, NO_MOVE = "too large", "not on the part", "no spot", "no place for a real one"
+# none of the category's real defects fits the photograph, by size or on the part (`--transplant`)
+TOO_LARGE, NOT_ON_PART, NO_SPOT, NO_MOVE = "too large", "not on the part", "no spot", "no real one fits"
 CARRIED_WHEN = (TOO_LARGE, NOT_ON_PART, NO_MOVE)  # then a reference photograph of the category carries it
 TRANSPLANT = "transplant"  # the defect kind of a drawn defect that a real one stands for
 
@@ -713,14 +713,16 @@ def _place(rng, real: RealSplit, recipe: SceneRecipe, path: Path, image_id: int 
     occupied = cv2.dilate(occupied.astype(np.uint8), np.ones((2 * MARGIN + 1,) * 2, np.uint8)).astype(bool)
     placements, failed = [], []
     surface = real.surface.surface(image) if real.surface is not None and drawn else None
+    part = None  # where a real defect may be moved to, once one is
     for cat, kind, entry in drawn:
         if kind == TRANSPLANT:
-            move = plan_move(rng, entry, image.shape[:2], occupied, real.part_pixels(image) & (
-                True if surface is None else surface))
-            if move is None:
-                failed.append((cat, NO_MOVE))
-            else:
+            if part is None:
+                part = real.part_pixels(image) & (True if surface is None else surface)
+            move = plan_move(rng, entry, image.shape[:2], occupied, part)
+            if isinstance(move, Move):
                 placements.append(move)
+            else:  # only a real one that fits nowhere here is carried, as a defect too large to render
+                failed.append((cat, NO_SPOT if move == NO_ROOM else NO_MOVE))
             continue
         for _try in range(4):
             p = plan_defect(rng, real, recipe, kind, entry, image, occupied, index, seed, quality, surface)

@@ -37,6 +37,9 @@ JITTER = 0.08  # of the image size, for a defect's place
 ON_SURFACE = 0.9  # share of the defect's pixels on the part's surface, where that is known
 MIN_AREA = 16  # px: smaller real instances are not moved (their label is a few pixels)
 TRIES = 30
+# why plan_move found no place: none of the real ones fits this photograph (by size, or on the
+# part); or one would, but other defects take every such place
+NO_FIT, NO_ROOM = "no real one fits", "no room"
 BACKDROP = 0.25  # of an image's median grey: darker pixels are a black backdrop, not the part
 SMOOTH = 1.5  # px: the blend's boundary values are averaged over this (sigma), so noise does not bleed in
 RING = 2  # px of the crop beyond the blended surround: its boundary values
@@ -82,7 +85,8 @@ def usable(image: np.ndarray) -> np.ndarray:
 
 def collect_sources(split_dir: Path, data: dict, categories, part_of=usable) -> dict[str, list[Source]]:
     """category -> its real instances (of at least MIN_AREA px) in the split, for the `categories`
-    asked; `part_of(image)` says which pixels of a photograph are the part."""
+    asked; `part_of(image)` says which pixels of a photograph are the part. The photograph's other
+    defects (of any category) are not the part either: they are not moved along unlabelled."""
     names = {c["id"]: c["name"] for c in data["categories"]}
     wanted = set(categories)
     sources: dict[str, list[Source]] = {c: [] for c in categories}
@@ -93,23 +97,28 @@ def collect_sources(split_dir: Path, data: dict, categories, part_of=usable) -> 
             continue
         image = cv2.imread(str(Path(split_dir) / info["file_name"]), cv2.IMREAD_COLOR)
         h, w = image.shape[:2]
+        masks = [decode_mask(a["segmentation"], h, w) for a in by_image[info["id"]]]
+        # less a pixel: resampling blends the part's edge with what lies beyond it
+        part = cv2.erode(part_of(image).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
         for a in anns:
             m = decode_mask(a["segmentation"], h, w)
             if m.sum() < MIN_AREA:
                 continue
+            others = np.zeros((h, w), np.uint8)
+            for o in masks:
+                others |= (o & ~m).astype(np.uint8)
+            others = cv2.dilate(others, np.ones((5, 5), np.uint8)) > 0
             ys, xs = np.nonzero(m)
             x0, x1, y0, y1 = int(xs.min()), int(xs.max()) + 1, int(ys.min()), int(ys.max()) + 1
             c = max(3, int(round(CONTEXT * np.sqrt((x1 - x0) * (y1 - y0))))) + RING
             pad = cv2.copyMakeBorder(image, c, c, c, c, cv2.BORDER_REFLECT)
-            # less a pixel: resampling blends the part's edge with what lies beyond it
-            part = cv2.erode(part_of(image).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-            part = np.pad(part, c, mode="symmetric")  # as BORDER_REFLECT pads the pixels
+            own_part = np.pad(part & ~others, c, mode="symmetric")  # as BORDER_REFLECT pads the pixels
             touches = frozenset(b for b, near in (("left", x0 <= TOUCH), ("right", x1 >= w - TOUCH),
                                                   ("top", y0 <= TOUCH), ("bottom", y1 >= h - TOUCH)) if near)
             sources[names[a["category_id"]]].append(Source(
                 names[a["category_id"]], info["file_name"], pad[y0:y1 + 2 * c, x0:x1 + 2 * c].copy(),
                 np.pad(m[y0:y1, x0:x1], c), c, ((x0 + x1) / 2 / w, (y0 + y1) / 2 / h),
-                part[y0:y1 + 2 * c, x0:x1 + 2 * c].copy(), touches))
+                own_part[y0:y1 + 2 * c, x0:x1 + 2 * c].copy(), touches))
     return sources
 
 
@@ -132,8 +141,9 @@ def _transformed(move: Move) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nda
     h, w = m.shape
     size = (max(1, round(w * move.scale[0])), max(1, round(h * move.scale[1])))
     px = cv2.resize(np.ascontiguousarray(px), size, interpolation=cv2.INTER_LINEAR)
-    m = cv2.resize(np.ascontiguousarray(m), size, interpolation=cv2.INTER_NEAREST).astype(bool)
-    part = cv2.resize(np.ascontiguousarray(part), size, interpolation=cv2.INTER_NEAREST).astype(bool)
+    # sampled at pixel centres, as INTER_LINEAR samples the pixels (INTER_NEAREST is half a pixel off)
+    m = cv2.resize(np.ascontiguousarray(m), size, interpolation=cv2.INTER_NEAREST_EXACT).astype(bool)
+    part = cv2.resize(np.ascontiguousarray(part), size, interpolation=cv2.INTER_NEAREST_EXACT).astype(bool)
     c = max(1, round((s.context - RING) * min(move.scale)))
     region = cv2.dilate(m.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * c + 1,) * 2)) > 0
     region &= m | part
@@ -142,11 +152,12 @@ def _transformed(move: Move) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nda
 
 
 def plan_move(rng, sources: list[Source], shape: tuple[int, int], occupied: np.ndarray,
-              surface: np.ndarray | None = None) -> Move | None:
-    """A real defect of one category and where it goes in an image of `shape` (h, w); None if no
-    drawn defect fits clear of `occupied` and on `surface` (bool, where it may go: see `usable`).
-    Marks its place in `occupied`."""
+              surface: np.ndarray | None = None) -> Move | str:
+    """A real defect of one category and where it goes in an image of `shape` (h, w), clear of
+    `occupied` and on `surface` (bool, where it may go: see `usable`), marked in `occupied`; or why
+    there is none: NO_FIT, NO_ROOM."""
     h, w = shape
+    why = NO_FIT
     for attempt in range(TRIES if sources else 0):
         s = sources[int(rng.integers(len(sources)))]
         fx, fy = bool(rng.random() < 0.5), bool(rng.random() < 0.5)
@@ -155,7 +166,7 @@ def plan_move(rng, sources: list[Source], shape: tuple[int, int], occupied: np.n
         touches = _flipped(s.touches, fx, fy)
         sx = w / mw if {"left", "right"} <= touches else k  # a band across the image spans this one too
         sy = h / mh if {"top", "bottom"} <= touches else k
-        if not (0.5 <= sx / sy <= 2) or mw * sx > w or mh * sy > h:
+        if not (0.5 <= sx / sy <= 2) or mw * sx > w + 1e-6 or mh * sy > h + 1e-6:
             continue
         if attempt < TRIES // 2:  # near where a real one of the category sat (mirrored with the flips)
             rx, ry = sources[int(rng.integers(len(sources)))].relative
@@ -169,13 +180,14 @@ def plan_move(rng, sources: list[Source], shape: tuple[int, int], occupied: np.n
         y0 = 0 if "top" in touches else h - bh if "bottom" in touches else int(np.clip(round(cy - bh / 2), 0, h - bh))
         move = Move(s, fx, fy, (sx, sy), (x0 - bx, y0 - by))
         full_region, full_mask = _place(region, move.origin, shape), _place(mask, move.origin, shape)
-        if full_mask.sum() < MIN_AREA or (full_region & occupied).any():
+        if full_mask.sum() < MIN_AREA or surface is not None and (surface[full_region]).mean() < ON_SURFACE:
             continue
-        if surface is not None and (surface[full_region]).mean() < ON_SURFACE:
+        if (full_region & occupied).any():
+            why = NO_ROOM
             continue
         occupied |= full_region
         return move
-    return None
+    return why
 
 
 def _place(a: np.ndarray, origin: tuple[int, int], shape: tuple[int, int]) -> np.ndarray:
@@ -227,6 +239,7 @@ def apply_move(image: np.ndarray, move: Move, part: np.ndarray | None = None) ->
                                   cv2.BORDER_REFLECT)
     ox, oy = max(0, x), max(0, y)
     under_px = dst[oy:oy + ph, ox:ox + pw]
+    region = region & (mask | (dst_part[oy:oy + ph, ox:ox + pw] > 0))  # nothing but the defect off the part
     under, src = np.log1p(under_px.astype(np.float64)), np.log1p(px.astype(np.float64))
     # boundary values from surface pixels of both, averaged over a few pixels (no backdrop, no noise)
     valid = (src_part & (dst_part[oy:oy + ph, ox:ox + pw] > 0)).astype(np.float64)

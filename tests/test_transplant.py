@@ -1,6 +1,7 @@
 """hybrid --transplant: real defects moved onto other photographs, blended in the log domain."""
 
 import json
+import re
 
 import cv2
 import numpy as np
@@ -11,7 +12,7 @@ from render.config import load_quality, load_scene
 from render.dataset.coco import CocoWriter, categories_from_names, decode_mask, encode_instance, load_split
 from render.dataset.validate import validate_split
 from render.errors import UserError
-from render.transplant import Move, apply_move, collect_sources, plan_move
+from render.transplant import NO_FIT, NO_ROOM, Move, apply_move, collect_sources, plan_move
 
 
 def split_with(root, image: np.ndarray, masks: list[tuple[int, np.ndarray]], names=("scratch", "dent")):
@@ -102,12 +103,18 @@ def test_moves_keep_clear_of_other_defects_and_off_the_backdrop(tmp_path):
     before = occupied.copy()
     moves = [plan_move(rng, sources, (120, 160), occupied, allowed) for _ in range(3)]
     for m in moves:
-        assert m is not None
-        _, mask = apply_move(textured(120, 160, 150), m)
+        assert isinstance(m, Move)
+        dst = textured(120, 160, 150)
+        out, mask = apply_move(dst, m, allowed)
         assert not (mask & before).any() and not (mask & ~allowed).any()
+        assert (out[~allowed] == dst[~allowed]).all()  # nothing is blended onto what is not the part
     assert occupied.sum() > before.sum()
-    assert plan_move(rng, sources, (120, 160), np.ones((120, 160), bool)) is None  # no room
-    assert plan_move(rng, [], (120, 160), np.zeros((120, 160), bool)) is None
+    for a, b in ((0, 1), (0, 2), (1, 2)):
+        masks = [apply_move(textured(120, 160, 150), m)[1] for m in (moves[a], moves[b])]
+        assert not (masks[0] & masks[1]).any()
+    assert plan_move(rng, sources, (120, 160), np.ones((120, 160), bool)) == NO_ROOM
+    assert plan_move(rng, sources, (12, 160), np.zeros((12, 160), bool)) == NO_FIT  # larger than the photograph
+    assert plan_move(rng, [], (120, 160), np.zeros((120, 160), bool)) == NO_FIT
 
 
 def _two_category_split(root):
@@ -166,7 +173,8 @@ def test_transplant_command_line(tmp_path):
                                   "--n", "3", "--out", str(tmp_path / "out"), "--transplant", "dent",
                                   "--transplant", "scratch", "--workers", "1"])
     assert r.exit_code == 0, r.output
-    assert "transplanted" in r.output and validate_split(tmp_path / "out", reference=ref).ok
+    assert re.search(r"transplanted \{'\w+': [1-9]", r.output), r.output
+    assert validate_split(tmp_path / "out", reference=ref).ok
     bad = CliRunner().invoke(main, ["hybrid", "--reference", str(ref), "--scene", str(DATA / "tiny_scene.yaml"),
                                     "--n", "3", "--out", str(tmp_path / "bad"), "--transplant", "pit"])
     assert bad.exit_code == 2 and "--transplant pit" in bad.output and not (tmp_path / "bad").exists()
@@ -192,3 +200,60 @@ def test_transplant_on_magnetic_tile_skipped_without_shared_data(tmp_path):
         m = decode_mask(a["segmentation"], info["height"], info["width"])
         ring = cv2.dilate(m.astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool) & ~m
         assert np.median(image[ring]) > 0.25 * np.median(image)
+
+
+@pytest.mark.parametrize("flip", [False, True])
+def test_a_scaled_moved_mask_lies_exactly_on_the_moved_pixels(tmp_path, flip):
+    """Scaled by 1.25 (and flipped), the label still covers the darkened pixels: no half-pixel shift."""
+    img = textured(120, 160, 150)
+    y, x = np.mgrid[0:120, 0:160]
+    blob = ((x - 70) / 14.0) ** 2 + ((y - 60) / 7.0) ** 2 < 1
+    blob |= (np.abs(x - 84) < 3) & (np.abs(y - 45) < 15)  # an L, so a flip or a shift shows
+    img[blob] = 40
+    src = split_with(tmp_path / "real", img, [(2, blob)])
+    sources = collect_sources(src, load_split(src), ["dent"])["dent"]
+    out, mask = apply_move(textured(140, 180, 150, seed=3), Move(sources[0], flip, flip, (1.25, 1.25), (30, 20)))
+    dark = out[..., 1] < 95
+    assert (dark & mask).sum() / (dark | mask).sum() > 0.95
+    ys, xs = np.nonzero(mask)
+    dy, dx = np.nonzero(dark)
+    assert abs(xs.mean() - dx.mean()) < 0.2 and abs(ys.mean() - dy.mean()) < 0.2
+
+
+def test_a_neighbouring_defect_is_not_moved_along_unlabelled(tmp_path):
+    img = textured(120, 160, 150)
+    spot = disc(120, 160, 80, 60, 10)
+    near = np.zeros((120, 160), bool)
+    near[48:72, 93:96] = True  # a scratch 3 px beyond the spot's edge: inside its moved surround
+    img[spot] //= 2
+    img[near] = 30
+    src = split_with(tmp_path / "real", img, [(2, spot), (1, near)])
+    sources = collect_sources(src, load_split(src), ["dent"])["dent"]
+    out, mask = apply_move(textured(120, 160, 150, seed=4), Move(sources[0], False, False, (1.0, 1.0), (20, 20)))
+    assert out[..., 1][~mask].min() > 100
+
+
+@pytest.mark.blender
+def test_rendered_and_moved_defects_share_an_image(tmp_path):
+    """--transplant dent with a recipe that renders scratches: both kinds in one split, no label
+    overlapping another, the reference's categories; an image drawing both holds both."""
+    from render.hybrid import hybrid
+
+    ref = _two_category_split(tmp_path / "real")
+    bg = tmp_path / "free"
+    bg.mkdir()
+    cv2.imwrite(str(bg / "f0.png"), textured(120, 160, 120, seed=5))
+    r = hybrid(ref, load_scene(DATA / "tiny_scene.yaml"), 5, tmp_path / "out", backgrounds=bg, transplant=("dent",),
+               quality=load_quality("preview", samples=4), workers=1, log=lambda *_: None)
+    assert validate_split(tmp_path / "out", reference=ref).ok
+    assert r["transplanted"].get("dent", 0) >= 1 and r["instances"]["scratch"] >= 1
+    assert "scratch" not in r["transplanted"]
+    data = load_split(tmp_path / "out")
+    both = 0
+    for info in data["images"]:
+        anns = [a for a in data["annotations"] if a["image_id"] == info["id"]]
+        masks = [decode_mask(a["segmentation"], info["height"], info["width"]) for a in anns]
+        total = np.sum(masks, axis=0) if masks else np.zeros(1)
+        assert total.max() <= 1
+        both += {a["category_id"] for a in anns} == {1, 2}
+    assert both >= 1
