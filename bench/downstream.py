@@ -19,6 +19,8 @@ Arms, each trained with 5 seeds and scored on the real val split (segm AP by COC
   (k) few real + transplanted   + 4x images made by `hybrid --transplant` with every category: the
                                   few images' real defects moved onto (d)'s kind of photographs,
                                   nothing rendered: tells what rendering adds to moving real ones
+  (l) all real + transplanted   + images made by `hybrid --transplant` with every category from
+                                  all real, up to the cap (what (k) does for an all-real detector)
 Nothing is tuned on val: the recipe is fitted to, and hybrid images made from, the train images
 an arm has. Every generated split is kept in --work and reused, and every finished training is
 cached there as JSON, so an interrupted run continues where it stopped (so a run with other
@@ -26,7 +28,7 @@ options, such as --carry or --transplant, needs its own --work).
 
     .venv/bin/python bench/downstream.py --real ../shared/data/magnetic_tile \\
         --scene scenes/magnetic_tile.yaml --backgrounds ../shared/data/magnetic_tile/free \\
-        --work out/bench_mt [--arms a b c d e f g h i j] [--seeds 0 1 2 3 4] [--jobs 2]
+        --work out/bench_mt [--arms a b c d e f g h i j k l] [--seeds 0 1 2 3 4] [--jobs 2]
 
 Trainings run `--jobs` at a time, one CPU thread each (on 2 cores two 1-thread trainings finish
 sooner than two 2-thread ones in turn).
@@ -60,11 +62,12 @@ ARMS = {
     "i": "all real + plain synthetic (cap)",
     "j": "few real + hybrid's photographs, nothing rendered",
     "k": "few real + transplanted real defects",
+    "l": "all real + transplanted real defects (cap)",
 }
 
 # (arm, the arm it is meant to beat): per-seed differences on the same real images
 PAIRS = [("b", "a"), ("c", "a"), ("d", "a"), ("e", "a"), ("j", "a"), ("k", "a"), ("d", "j"), ("d", "e"),
-         ("d", "k"), ("k", "e"), ("g", "f"), ("i", "f")]
+         ("d", "k"), ("k", "e"), ("g", "f"), ("i", "f"), ("l", "f")]
 
 
 def _train(job: tuple) -> dict:
@@ -148,6 +151,13 @@ class Bench:
                    transplant=tuple(self.a.transplant) if transplant is None else transplant, log=self.log)
         return out
 
+    def transplanted(self, reference: Path, name: str, seed: int) -> Path:
+        """`hybrid --transplant` with every category: the reference's real defects moved, nothing rendered."""
+        from render.dataset.coco import load_split
+
+        every = tuple(c["name"] for c in load_split(reference)["categories"])
+        return self.hybrid(reference, Path(self.a.scene), self.n_extra(reference), name, seed, transplant=every)
+
     def copy_paste(self, reference: Path, n: int, name: str, seed: int) -> Path:
         from render.dataset.augment import copy_paste
 
@@ -204,6 +214,8 @@ class Bench:
             fitted = self.fitted(self.real_train, "fitted_all", 0)
             hyb = self.hybrid(self.real_train, fitted, self.n_extra(self.real_train), "hybrid_all", 0)
             return [self.real_train, hyb] if arm == "g" else [hyb]
+        if arm == "l":
+            return [self.real_train, self.transplanted(self.real_train, "transplant_all", 0)]
         few = self.few(seed)
         n = self.n_extra(few)
         if arm == "a":
@@ -220,10 +232,7 @@ class Bench:
         if arm == "e":
             return [few, self.copy_paste(few, n, f"cp_{seed}", seed)]
         if arm == "k":
-            from render.dataset.coco import load_split
-
-            every = tuple(c["name"] for c in load_split(few)["categories"])
-            return [few, self.hybrid(few, Path(self.a.scene), n, f"transplant_{seed}", seed, transplant=every)]
+            return [few, self.transplanted(few, f"transplant_{seed}", seed)]
         if arm == "j":
             fitted = self.fitted(few, f"fitted_{seed}", seed)
             return [few, self.bases(self.hybrid(few, fitted, n, f"hybrid_{seed}", seed), few, f"bases_{seed}")]
