@@ -70,7 +70,7 @@ IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
 # surface holds the defect nowhere, or an edge defect, whose image border is not the part's edge);
 # no free spot left
 # none of the category's real defects fits the photograph, by size or on the part (`--transplant`)
-TOO_LARGE, NOT_ON_PART, NO_SPOT, NO_MOVE = "too large", "not on the part", "no spot", "no real one fits"
+TOO_LARGE, NOT_ON_PART, NO_SPOT, NO_MOVE = "too large", "not on the part", "no spot", "the real one drawn does not fit"
 CARRIED_WHEN = (TOO_LARGE, NOT_ON_PART, NO_MOVE)  # then a reference photograph of the category carries it
 TRANSPLANT = "transplant"  # the defect kind of a drawn defect that a real one stands for
 

@@ -37,9 +37,9 @@ JITTER = 0.08  # of the image size, for a defect's place
 ON_SURFACE = 0.9  # share of the defect's pixels on the part's surface, where that is known
 MIN_AREA = 16  # px: smaller real instances are not moved (their label is a few pixels)
 TRIES = 30
-# why plan_move found no place: none of the real ones fits this photograph (by size, or on the
-# part); or one would, but other defects take every such place
-NO_FIT, NO_ROOM = "no real one fits", "no room"
+# why plan_move found no place: the real one drawn does not fit this photograph (by size, or on
+# the part); or it would, but other defects take every such place
+NO_FIT, NO_ROOM = "the real one drawn does not fit", "no room"
 BACKDROP = 0.25  # of an image's median grey: darker pixels are a black backdrop, not the part
 SMOOTH = 1.5  # px: the blend's boundary values are averaged over this (sigma), so noise does not bleed in
 RING = 2  # px of the crop beyond the blended surround: its boundary values
@@ -155,27 +155,30 @@ def plan_move(rng, sources: list[Source], shape: tuple[int, int], occupied: np.n
               surface: np.ndarray | None = None) -> Move | str:
     """A real defect of one category and where it goes in an image of `shape` (h, w), clear of
     `occupied` and on `surface` (bool, where it may go: see `usable`), marked in `occupied`; or why
-    there is none: NO_FIT, NO_ROOM."""
+    there is none: NO_FIT, NO_ROOM. The defect, its flips and its size change are drawn once and
+    only its place is tried again: redrawing the defect until one fits would favour small ones."""
+    if not sources:
+        return NO_FIT
     h, w = shape
+    s = sources[int(rng.integers(len(sources)))]
+    fx, fy = bool(rng.random() < 0.5), bool(rng.random() < 0.5)
+    k = float(np.exp(rng.uniform(*np.log(SCALE))))
+    mh, mw = s.mask.shape[0] - 2 * s.context, s.mask.shape[1] - 2 * s.context
+    touches = _flipped(s.touches, fx, fy)
+    sx = w / mw if {"left", "right"} <= touches else k  # a band across the image spans this one too
+    sy = h / mh if {"top", "bottom"} <= touches else k
+    if not (0.5 <= sx / sy <= 2) or mw * sx > w + 1e-6 or mh * sy > h + 1e-6:
+        return NO_FIT
+    _, mask, region, _ = _transformed(Move(s, fx, fy, (sx, sy), (0, 0)))
+    bx, by, bw, bh = cv2.boundingRect(mask.astype(np.uint8))  # the mask's box, as the output will hold it
     why = NO_FIT
-    for attempt in range(TRIES if sources else 0):
-        s = sources[int(rng.integers(len(sources)))]
-        fx, fy = bool(rng.random() < 0.5), bool(rng.random() < 0.5)
-        k = float(np.exp(rng.uniform(*np.log(SCALE))))
-        mh, mw = s.mask.shape[0] - 2 * s.context, s.mask.shape[1] - 2 * s.context
-        touches = _flipped(s.touches, fx, fy)
-        sx = w / mw if {"left", "right"} <= touches else k  # a band across the image spans this one too
-        sy = h / mh if {"top", "bottom"} <= touches else k
-        if not (0.5 <= sx / sy <= 2) or mw * sx > w + 1e-6 or mh * sy > h + 1e-6:
-            continue
+    for attempt in range(TRIES):
         if attempt < TRIES // 2:  # near where a real one of the category sat (mirrored with the flips)
             rx, ry = sources[int(rng.integers(len(sources)))].relative
             cx = ((1 - rx) if fx else rx) * w + rng.normal(0, JITTER * w)
             cy = ((1 - ry) if fy else ry) * h + rng.normal(0, JITTER * h)
         else:  # those places are taken: anywhere
             cx, cy = rng.uniform(0, w), rng.uniform(0, h)
-        _, mask, region, _ = _transformed(Move(s, fx, fy, (sx, sy), (0, 0)))
-        bx, by, bw, bh = cv2.boundingRect(mask.astype(np.uint8))  # the mask's box, as the output will hold it
         x0 = 0 if "left" in touches else w - bw if "right" in touches else int(np.clip(round(cx - bw / 2), 0, w - bw))
         y0 = 0 if "top" in touches else h - bh if "bottom" in touches else int(np.clip(round(cy - bh / 2), 0, h - bh))
         move = Move(s, fx, fy, (sx, sy), (x0 - bx, y0 - by))

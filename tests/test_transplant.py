@@ -117,6 +117,25 @@ def test_moves_keep_clear_of_other_defects_and_off_the_backdrop(tmp_path):
     assert plan_move(rng, [], (120, 160), np.zeros((120, 160), bool)) == NO_FIT
 
 
+def test_a_drawn_defect_that_does_not_fit_is_not_swapped_for_a_smaller_one(tmp_path):
+    """Of a small and a large real defect, the large one fits no photograph of 60 px high: it is
+    drawn about half the time and then reported, not replaced by the small one (which would make
+    moved defects smaller than the real ones)."""
+    img = textured(160, 200, 150)
+    small, large = disc(160, 200, 30, 30, 6), np.zeros((160, 200), bool)
+    large[60:140, 80:180] = True
+    img[small] //= 2
+    img[large] = (img[large] * 0.6).astype(np.uint8)
+    src = split_with(tmp_path / "real", img, [(2, small), (2, large)])
+    sources = collect_sources(src, load_split(src), ["dent"])["dent"]
+    assert sorted(s.mask.sum() for s in sources) == [small.sum(), large.sum()]
+    rng = np.random.default_rng(3)
+    results = [plan_move(rng, sources, (60, 200), np.zeros((60, 200), bool)) for _ in range(60)]
+    moved = [r for r in results if isinstance(r, Move)]
+    assert all(m.source.mask.sum() == small.sum() for m in moved)
+    assert 15 <= len(moved) <= 45 and results.count(NO_FIT) == 60 - len(moved)
+
+
 def _two_category_split(root):
     img = textured(120, 160, 150)
     spot, line = disc(120, 160, 40, 40, 8), np.zeros((120, 160), bool)
