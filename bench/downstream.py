@@ -24,7 +24,8 @@ Arms, each trained with 5 seeds and scored on the real val split (segm AP by COC
 Nothing is tuned on val: the recipe is fitted to, and hybrid images made from, the train images
 an arm has. Every generated split is kept in --work and reused, and every finished training is
 cached there as JSON, so an interrupted run continues where it stopped (so a run with other
-options, such as --carry or --transplant, needs its own --work).
+options, such as --carry, --transplant or --extra, needs its own --work). `--extra 1` makes 1
+generated image per real one instead of 4 (the cap), to see what the mix ratio does.
 
     .venv/bin/python bench/downstream.py --real ../shared/data/magnetic_tile \\
         --scene scenes/magnetic_tile.yaml --backgrounds ../shared/data/magnetic_tile/free \\
@@ -103,10 +104,11 @@ class Bench:
         return d
 
     def n_extra(self, reference: Path) -> int:
-        """Generated images that bring a split of real images to the cap: 5x the real ones in all."""
+        """Generated images for a split of real images: `--extra` per real one (4: the cap, 5x the
+        real ones in all)."""
         from render.dataset.subset import image_count
 
-        return 4 * image_count(reference)
+        return self.a.extra * image_count(reference)
 
     def rendered(self, scene: Path, n: int, name: str, seed: int) -> Path:
         from render.cluster import Workers
@@ -369,6 +371,8 @@ def main() -> None:
     p.add_argument("--arms", nargs="+", default=list(ARMS), choices=list(ARMS))
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     p.add_argument("--few", type=int, default=10, help="real train images of the few-real arms")
+    p.add_argument("--extra", type=int, default=4, choices=range(1, 5), metavar="{1..4}",
+                   help="generated images per real image of an arm (4: the 5x cap); use another --work for each")
     p.add_argument("--bank", type=int, default=100, help="plain synthetic frames rendered once for arms (b) and (i)")
     p.add_argument("--iters", type=int, default=1500)
     p.add_argument("--jobs", type=int, default=2, help="trainings (and render workers) at a time")
