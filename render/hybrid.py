@@ -86,7 +86,9 @@ class SurfaceColours:
     defect at the part's edge puts some backdrop in the ring around it, so the overall share
     alone lets light backdrop through); for close-ups of a surface (the border passes) nothing is
     restricted, nor in grey photographs, where brightness alone (which exposure changes) cannot
-    tell part from backdrop."""
+    tell part from backdrop. Colours alone let some backdrop through (the greys around a part
+    that the rings of its edge defects hold), so the backdrop a fill from the image border
+    reaches is taken away too (see `backdrop`)."""
 
     log_ratio: np.ndarray  # (BINS**3,) per quantised BGR colour
 
@@ -96,6 +98,8 @@ class SurfaceColours:
     THRESHOLD = math.log(1 / 3)  # a patch scoring less is not the part's surface
     BORDER = 0.05  # of the short side: the frame along the image border
     CLOSE_UP = 0.6  # median share of a photograph's border that is surface above which nothing is restricted
+    FILL_STEP = 1  # grey levels (per channel, image blurred by FILL_BLUR px) a backdrop fill crosses between neighbours
+    FILL_BLUR = 1.5
 
     @classmethod
     def fit(cls, split_dir: Path, data: dict) -> "SurfaceColours | None":
@@ -121,7 +125,7 @@ class SurfaceColours:
             return None
         near, every, border = (v / v.sum() + 1e-6 for v in (near, every, border))
         model = cls(np.minimum(np.log(near / every), np.log(near / border)))
-        shares = [float(model.surface(image)[cls._frame(*image.shape[:2])].mean())
+        shares = [float((model.score(image) >= cls.THRESHOLD)[cls._frame(*image.shape[:2])].mean())
                   for image in map(cv2.imread, map(str, paths)) if image is not None]
         return None if np.median(shares) >= cls.CLOSE_UP else model
 
@@ -143,13 +147,33 @@ class SurfaceColours:
 
     def surface(self, image: np.ndarray) -> np.ndarray:
         """Patches of the part's surface (where a defect may go)."""
-        return self.score(image) >= self.THRESHOLD
+        return self._off_backdrop(image, self.score(image) >= self.THRESHOLD)
 
     def pixels(self, image: np.ndarray) -> np.ndarray:
         """Pixels of the part's surface (what a defect may change: not a wire over it, nor the
         backdrop through a hole)."""
         s = self.log_ratio[self._bins(image)].astype(np.float32)
-        return cv2.GaussianBlur(s, (0, 0), 1.0) >= self.THRESHOLD
+        return self._off_backdrop(image, cv2.GaussianBlur(s, (0, 0), 1.0) >= self.THRESHOLD)
+
+    def _off_backdrop(self, image: np.ndarray, surface: np.ndarray) -> np.ndarray:
+        back = self.backdrop(image, surface)
+        # a fill that took most of the surface got onto the part (a smooth one, through a shadow): not used
+        return surface if (surface & back).sum() > 0.5 * surface.sum() else surface & ~back
+
+    def backdrop(self, image: np.ndarray, surface: np.ndarray) -> np.ndarray:
+        """What a fill from the image border's non-surface pixels reaches through smooth change: a
+        backdrop's light gradient and soft shadows let it through, the part's outline stops it."""
+        h, w = image.shape[:2]
+        smooth = cv2.GaussianBlur(image, (0, 0), self.FILL_BLUR)
+        filled = np.zeros((h + 2, w + 2), np.uint8)
+        step = (self.FILL_STEP,) * 3
+        ys, xs = np.nonzero(self._frame(h, w) & ~surface)
+        # a spread of seeds: most are filled by the time they come
+        for y, x in zip(ys[::97].tolist(), xs[::97].tolist(), strict=True):
+            if not filled[y + 1, x + 1]:
+                cv2.floodFill(smooth, filled, (x, y), 0, step, step, 4 | cv2.FLOODFILL_MASK_ONLY | (1 << 8))
+        # the blur spreads the outline over a few px that the fill stops short of: they are backdrop too
+        return cv2.dilate(filled[1:-1, 1:-1], np.ones((5, 5), np.uint8)).astype(bool)
 
 
 @dataclass
