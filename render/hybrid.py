@@ -672,7 +672,8 @@ def plan_images(real: RealSplit, recipe: SceneRecipe, entries: dict, bases: list
     reference's train images that carry its category (their annotations are kept) and the image's
     other defects are placed on that: each category keeps its share of the output's defects,
     instead of the images without it diluting it. A drawn defect of a `carry` category does the
-    same without being tried."""
+    same without being tried. A real defect to move that does not fit the photograph brings its own
+    photograph: the large ones, which fit less often, keep their share of the category."""
     counts = real.stats.category_counts()
     cats = [c for c in real.stats.categories if counts[c]]
     freq = np.array([counts[c] for c in cats], float)
@@ -681,6 +682,7 @@ def plan_images(real: RealSplit, recipe: SceneRecipe, entries: dict, bases: list
     names = {c["id"]: c["name"] for c in real.data["categories"]}
     carrying: dict[str, list] = {}  # category -> reference images that have it
     files = {i["id"]: i["file_name"] for i in real.data["images"]}
+    by_file = {name: (real.split_dir / name, image_id) for image_id, name in files.items()}
     own_cats = {image_id: {names[a["category_id"]] for a in anns}
                 for image_id, anns in annotations_by_image(real.data).items()}
     for image_id, cats_here in sorted(own_cats.items()):
@@ -702,15 +704,19 @@ def plan_images(real: RealSplit, recipe: SceneRecipe, entries: dict, bases: list
             options = entries[cat]
             wts = np.array([e.weight for _, e in options])
             drawn.append((cat, *options[int(rng.choice(len(options), p=wts / wts.sum()))]))
-        to_carry = [cat for cat, *_ in drawn if cat in carry]
+        to_carry, unmoved = [cat for cat, *_ in drawn if cat in carry], []
         if not to_carry:
             bg, placements, failed, index = _place(rng, real, recipe, path, image_id, drawn, index, seed, quality)
-            to_carry = [cat for cat, why in failed if why in CARRIED_WHEN and cat in carrying]
-        if to_carry:
+            to_carry = [cat for cat, why, _ in failed if why in CARRIED_WHEN and cat in carrying]
+            unmoved = [source for _, why, source in failed if why == NO_MOVE and source is not None]
+        if unmoved:  # the real defect's own photograph
+            path, image_id = by_file[unmoved[0].file_name]
+        elif to_carry:
             # a photograph with as many of the categories to carry as any has
             most = max(len(set(to_carry) & own_cats[i]) for _, i in carrying[to_carry[0]])
             options = [(pth, i) for pth, i in carrying[to_carry[0]] if len(set(to_carry) & own_cats[i]) == most]
             path, image_id = options[int(rng.integers(len(options)))]
+        if to_carry:
             own = own_cats[image_id]
             for cat, *_ in drawn:
                 if cat in own:
@@ -718,8 +724,8 @@ def plan_images(real: RealSplit, recipe: SceneRecipe, entries: dict, bases: list
             rest = [d for d in drawn if d[0] not in own]
             bg, placements, failed, index = _place(rng, real, recipe, path, image_id,
                                                    [d for d in rest if d[0] not in carry], index, seed, quality)
-            failed += [(cat, TOO_LARGE) for cat, *_ in rest if cat in carry]
-        for cat, _ in failed:
+            failed += [(cat, TOO_LARGE, None) for cat, *_ in rest if cat in carry]
+        for cat, *_ in failed:
             unplaced[cat] = unplaced.get(cat, 0) + 1
         plans.append((path, bg, placements))
     return plans, unplaced, carried
@@ -729,7 +735,8 @@ def _place(rng, real: RealSplit, recipe: SceneRecipe, path: Path, image_id: int 
            seed: int, quality: QualityPreset) -> tuple[Background, list[Placement], list, int]:
     """Plan the drawn (category, kind, entry) defects on one photograph: (its background, the
     placements (a Move for a TRANSPLANT kind, whose entry is the category's real sources),
-    (category, why) of each drawn defect that found no place, the next frame index)."""
+    (category, why, the real defect drawn or None) of each drawn defect that found no place, the
+    next frame index)."""
     image, bg = load_background(real, path, image_id)
     occupied = np.zeros(image.shape[:2], bool)
     for _, m in bg.masks:
@@ -746,7 +753,7 @@ def _place(rng, real: RealSplit, recipe: SceneRecipe, path: Path, image_id: int 
             if isinstance(move, Move):
                 placements.append(move)
             else:  # only a real one that fits nowhere here is carried, as a defect too large to render
-                failed.append((cat, NO_SPOT if move == NO_ROOM else NO_MOVE))
+                failed.append((cat, NO_SPOT if move.why == NO_ROOM else NO_MOVE, move.source))
             continue
         for _try in range(4):
             p = plan_defect(rng, real, recipe, kind, entry, image, occupied, index, seed, quality, surface)
@@ -755,7 +762,7 @@ def _place(rng, real: RealSplit, recipe: SceneRecipe, path: Path, image_id: int 
                 index += 2
                 break
         else:
-            failed.append((cat, p))
+            failed.append((cat, p, None))
     return bg, placements, failed, index
 
 

@@ -74,6 +74,15 @@ class Move:
         return self.source.category
 
 
+@dataclass(frozen=True)
+class NoMove:
+    """Why plan_move placed nothing (NO_FIT, NO_ROOM), and the real defect it drew (None: there
+    was none to draw)."""
+
+    why: str
+    source: Source | None
+
+
 def backdrop_floor(image: np.ndarray) -> float:
     return BACKDROP * float(np.median(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)))
 
@@ -152,13 +161,14 @@ def _transformed(move: Move) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nda
 
 
 def plan_move(rng, sources: list[Source], shape: tuple[int, int], occupied: np.ndarray,
-              surface: np.ndarray | None = None) -> Move | str:
+              surface: np.ndarray | None = None) -> Move | NoMove:
     """A real defect of one category and where it goes in an image of `shape` (h, w), clear of
-    `occupied` and on `surface` (bool, where it may go: see `usable`), marked in `occupied`; or why
-    there is none: NO_FIT, NO_ROOM. The defect, its flips and its size change are drawn once and
-    only its place is tried again: redrawing the defect until one fits would favour small ones."""
+    `occupied` and on `surface` (bool, where it may go: see `usable`), marked in `occupied`; or
+    why there is none (NO_FIT, NO_ROOM) and the defect drawn. The defect, its flips and its size
+    change are drawn once and only its place is tried again: redrawing the defect until one fits
+    would favour small ones."""
     if not sources:
-        return NO_FIT
+        return NoMove(NO_FIT, None)
     h, w = shape
     s = sources[int(rng.integers(len(sources)))]
     fx, fy = bool(rng.random() < 0.5), bool(rng.random() < 0.5)
@@ -168,7 +178,7 @@ def plan_move(rng, sources: list[Source], shape: tuple[int, int], occupied: np.n
     sx = w / mw if {"left", "right"} <= touches else k  # a band across the image spans this one too
     sy = h / mh if {"top", "bottom"} <= touches else k
     if not (0.5 <= sx / sy <= 2) or mw * sx > w + 1e-6 or mh * sy > h + 1e-6:
-        return NO_FIT
+        return NoMove(NO_FIT, s)
     _, mask, region, _ = _transformed(Move(s, fx, fy, (sx, sy), (0, 0)))
     bx, by, bw, bh = cv2.boundingRect(mask.astype(np.uint8))  # the mask's box, as the output will hold it
     why = NO_FIT
@@ -190,7 +200,7 @@ def plan_move(rng, sources: list[Source], shape: tuple[int, int], occupied: np.n
             continue
         occupied |= full_region
         return move
-    return why
+    return NoMove(why, s)
 
 
 def _place(a: np.ndarray, origin: tuple[int, int], shape: tuple[int, int]) -> np.ndarray:

@@ -12,7 +12,7 @@ from render.config import load_quality, load_scene
 from render.dataset.coco import CocoWriter, categories_from_names, decode_mask, encode_instance, load_split
 from render.dataset.validate import validate_split
 from render.errors import UserError
-from render.transplant import NO_FIT, NO_ROOM, Move, apply_move, collect_sources, plan_move
+from render.transplant import NO_FIT, NO_ROOM, Move, NoMove, apply_move, collect_sources, plan_move
 
 
 def split_with(root, image: np.ndarray, masks: list[tuple[int, np.ndarray]], names=("scratch", "dent")):
@@ -112,9 +112,9 @@ def test_moves_keep_clear_of_other_defects_and_off_the_backdrop(tmp_path):
     for a, b in ((0, 1), (0, 2), (1, 2)):
         masks = [apply_move(textured(120, 160, 150), m)[1] for m in (moves[a], moves[b])]
         assert not (masks[0] & masks[1]).any()
-    assert plan_move(rng, sources, (120, 160), np.ones((120, 160), bool)) == NO_ROOM
-    assert plan_move(rng, sources, (12, 160), np.zeros((12, 160), bool)) == NO_FIT  # larger than the photograph
-    assert plan_move(rng, [], (120, 160), np.zeros((120, 160), bool)) == NO_FIT
+    assert plan_move(rng, sources, (120, 160), np.ones((120, 160), bool)) == NoMove(NO_ROOM, sources[0])
+    assert plan_move(rng, sources, (12, 160), np.zeros((12, 160), bool)) == NoMove(NO_FIT, sources[0])  # too large
+    assert plan_move(rng, [], (120, 160), np.zeros((120, 160), bool)) == NoMove(NO_FIT, None)
 
 
 def test_a_drawn_defect_that_does_not_fit_is_not_swapped_for_a_smaller_one(tmp_path):
@@ -133,7 +133,37 @@ def test_a_drawn_defect_that_does_not_fit_is_not_swapped_for_a_smaller_one(tmp_p
     results = [plan_move(rng, sources, (60, 200), np.zeros((60, 200), bool)) for _ in range(60)]
     moved = [r for r in results if isinstance(r, Move)]
     assert all(m.source.mask.sum() == small.sum() for m in moved)
-    assert 15 <= len(moved) <= 45 and results.count(NO_FIT) == 60 - len(moved)
+    assert 15 <= len(moved) <= 45
+    assert all(r.why == NO_FIT and r.source.mask.sum() == large.sum() for r in results if not isinstance(r, Move))
+
+
+def test_a_real_defect_that_fits_no_photograph_comes_with_its_own(tmp_path):
+    """A large real dent fits none of the (low) defect-free photographs; a small one fits all.
+    An image whose drawn dent is the large one is that dent's own photograph (its annotation
+    kept), not another photograph of the category: the large dents keep their share."""
+    from render.hybrid import hybrid
+
+    ref = tmp_path / "real"
+    ref.mkdir()
+    coco = CocoWriter(ref, categories_from_names(["scratch", "dent"]))
+    small, large = disc(160, 200, 40, 40, 6), np.zeros((160, 200), bool)
+    large[40:140, 50:170] = True
+    for name, m in (("large.png", large), ("small.png", small)):
+        img = textured(160, 200, 150)
+        img[m] = (img[m] * 0.6).astype(np.uint8)
+        cv2.imwrite(str(ref / name), img)
+        coco.add_annotation(coco.add_image(name, 200, 160), 2, *encode_instance(m, "rle"))
+    coco.close()
+    bg = tmp_path / "free"
+    bg.mkdir()
+    for k in range(3):
+        cv2.imwrite(str(bg / f"f{k}.png"), textured(60, 200, 120, seed=10 + k))
+    r = hybrid(ref, load_scene(DATA / "tiny_scene.yaml"), 10, tmp_path / "out", backgrounds=bg,
+               transplant=("dent",), quality=load_quality("preview", samples=4), workers=1, log=lambda *_: None)
+    data = load_split(tmp_path / "out")
+    sources = [i["source"]["file_name"] for i in data["images"]]
+    assert r["carried"]["dent"] == sources.count("large.png") >= 3 and "small.png" not in sources
+    assert r["transplanted"]["dent"] >= 3 and validate_split(tmp_path / "out", reference=ref).ok
 
 
 def _two_category_split(root):
