@@ -55,7 +55,7 @@ from render.spec import (
     Sensor,
     World,
 )
-from render.transplant import NO_ROOM, Move, apply_move, collect_sources, plan_move, usable
+from render.transplant import NO_FIT, NO_ROOM, Move, apply_move, collect_sources, plan_move, usable
 
 PLATE = 200.0  # mm: the local flat surface (x4, x16 for a defect that overflows it)
 THICKNESS = 5.0  # mm
@@ -69,8 +69,8 @@ IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
 # why plan_defect placed nothing: too large for a local render; not on the part (a whole part's
 # surface holds the defect nowhere, or an edge defect, whose image border is not the part's edge);
 # no free spot left
-# none of the category's real defects fits the photograph, by size or on the part (`--transplant`)
-TOO_LARGE, NOT_ON_PART, NO_SPOT, NO_MOVE = "too large", "not on the part", "no spot", "the real one drawn does not fit"
+# the real defect drawn to move does not fit the photograph, by size or on the part (`--transplant`)
+TOO_LARGE, NOT_ON_PART, NO_SPOT, NO_MOVE = "too large", "not on the part", "no spot", NO_FIT
 CARRIED_WHEN = (TOO_LARGE, NOT_ON_PART, NO_MOVE)  # then a reference photograph of the category carries it
 TRANSPLANT = "transplant"  # the defect kind of a drawn defect that a real one stands for
 
@@ -631,13 +631,14 @@ def hybrid(reference: Path, recipe: SceneRecipe, n: int, out: Path, seed: int = 
         # the categories a detector then sees less often than in the real split: say so
         log("hybrid: drawn but not placed (no free spot; or larger than a local render of at most "
             f"{MAX_WINDOW} px or twice the photograph's short side, or than the part, or an edge defect on a "
-            "whole part, or no real one to transplant fits, with no reference photograph of its category to "
+            "whole part, or a real one to transplant that fits nowhere, with no reference photograph of it to "
             "carry it): "
             + ", ".join(f"{c} {k}" for c, k in sorted(unplaced.items())))
     if carried:
         log("hybrid: drawn and carried by a reference photograph of the category instead of rendered (--carry, "
-            "too large for a local render or the part, or an edge defect on a whole part, or no real one to "
-            "transplant fits; its own annotations kept): " + ", ".join(f"{c} {k}" for c, k in sorted(carried.items())))
+            "too large for a local render or the part, or an edge defect on a whole part, or, with its own "
+            "photograph, a real one to transplant that fits nowhere; its own annotations kept): "
+            + ", ".join(f"{c} {k}" for c, k in sorted(carried.items())))
     work = out.parent / f".{out.name}.hybrid"  # kept until the split is written: a rerun renders only what is missing
     outcome = run_frames(work, specs, quality.batch_size, Workers(workers=workers), desc="hybrid render")
     if outcome.failed:
