@@ -450,6 +450,10 @@ def hybrid(reference, scene_path, n, out, backgrounds, carry, transplant, seed, 
     """Render procedural defects into real photographs (differential rendering), with exact masks.
 
     Example: defectsynth hybrid --reference real/train --scene fitted.yaml --n 200 --out hybrid/train
+
+    Real defects moved instead of rendered (one --transplant per category): defectsynth hybrid
+    --reference real/train --scene fitted.yaml --n 40 --out tp/train --backgrounds free/
+    --transplant crack --transplant fray
     """
     from render.config import load_quality, load_scene
     from render.hybrid import hybrid as run
