@@ -55,7 +55,7 @@ from render.spec import (
     Sensor,
     World,
 )
-from render.transplant import NO_FIT, NO_ROOM, Move, apply_move, collect_sources, plan_move, usable
+from render.transplant import Move, apply_move, collect_sources, plan_move, usable
 
 PLATE = 200.0  # mm: the local flat surface (x4, x16 for a defect that overflows it)
 THICKNESS = 5.0  # mm
@@ -69,8 +69,8 @@ IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
 # why plan_defect placed nothing: too large for a local render; not on the part (a whole part's
 # surface holds the defect nowhere, or an edge defect, whose image border is not the part's edge);
 # no free spot left
-# the real defect drawn to move does not fit the photograph, by size or on the part (`--transplant`)
-TOO_LARGE, NOT_ON_PART, NO_SPOT, NO_MOVE = "too large", "not on the part", "no spot", NO_FIT
+# the real defect drawn to move finds no place on the photograph (`--transplant`)
+TOO_LARGE, NOT_ON_PART, NO_SPOT, NO_MOVE = "too large", "not on the part", "no spot", "no place for the real one"
 CARRIED_WHEN = (TOO_LARGE, NOT_ON_PART, NO_MOVE)  # then a reference photograph of the category carries it
 TRANSPLANT = "transplant"  # the defect kind of a drawn defect that a real one stands for
 
@@ -631,13 +631,13 @@ def hybrid(reference: Path, recipe: SceneRecipe, n: int, out: Path, seed: int = 
         # the categories a detector then sees less often than in the real split: say so
         log("hybrid: drawn but not placed (no free spot; or larger than a local render of at most "
             f"{MAX_WINDOW} px or twice the photograph's short side, or than the part, or an edge defect on a "
-            "whole part, or a real one to transplant that fits nowhere, with no reference photograph of it to "
+            "whole part, or a real one to transplant that finds no place, with no reference photograph of it to "
             "carry it): "
             + ", ".join(f"{c} {k}" for c, k in sorted(unplaced.items())))
     if carried:
         log("hybrid: drawn and carried by a reference photograph of the category instead of rendered (--carry, "
             "too large for a local render or the part, or an edge defect on a whole part, or, with its own "
-            "photograph, a real one to transplant that fits nowhere; its own annotations kept): "
+            "photograph, a real one to transplant that finds no place; its own annotations kept): "
             + ", ".join(f"{c} {k}" for c, k in sorted(carried.items())))
     work = out.parent / f".{out.name}.hybrid"  # kept until the split is written: a rerun renders only what is missing
     outcome = run_frames(work, specs, quality.batch_size, Workers(workers=workers), desc="hybrid render")
@@ -673,8 +673,8 @@ def plan_images(real: RealSplit, recipe: SceneRecipe, entries: dict, bases: list
     reference's train images that carry its category (their annotations are kept) and the image's
     other defects are placed on that: each category keeps its share of the output's defects,
     instead of the images without it diluting it. A drawn defect of a `carry` category does the
-    same without being tried. A real defect to move that does not fit the photograph brings its own
-    photograph: the large ones, which fit less often, keep their share of the category."""
+    same without being tried. A real defect to move that finds no place on the photograph brings its own
+    photograph: the large ones, which find a place less often, keep their share of the category."""
     counts = real.stats.category_counts()
     cats = [c for c in real.stats.categories if counts[c]]
     freq = np.array([counts[c] for c in cats], float)
@@ -753,8 +753,8 @@ def _place(rng, real: RealSplit, recipe: SceneRecipe, path: Path, image_id: int 
             move = plan_move(rng, entry, image.shape[:2], occupied, part)
             if isinstance(move, Move):
                 placements.append(move)
-            else:  # only a real one that fits nowhere here is carried, as a defect too large to render
-                failed.append((cat, NO_SPOT if move.why == NO_ROOM else NO_MOVE, move.source))
+            else:  # brings its own photograph: else the large ones, which find room less often, thin out
+                failed.append((cat, NO_MOVE, move.source))
             continue
         for _try in range(4):
             p = plan_defect(rng, real, recipe, kind, entry, image, occupied, index, seed, quality, surface)

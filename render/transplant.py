@@ -10,9 +10,13 @@ black); its edge takes the photograph's brightness, so no seam is left for a det
 The mask is the real annotation, moved with it: as exact as the reference's labels.
 
 Where it goes: a defect that touches an image border (a chip out of the part's edge, a band
-across the tile) keeps touching that border (after the flips, which mirror the border too); any
-other goes near the place of a real one of its category, relative to the image size (give or
-take 8%), or anywhere when those places are taken. Flips and scaling keep the
+across the tile) keeps touching that border (after the flips, which mirror the border too), and
+one near a border (within 10% of the image's side: a chip on the chamfer along a tile's edge)
+keeps its distance to it (scaled with the defect): what lies between it and the part's edge
+stays as it was. Along the other axes it goes near its own place, relative to the image size
+(give or take 8%), or near the place of another real one of its category when that is taken,
+or anywhere when those are too; a defect by the part's edge is never moved into mid-surface,
+where the real data has none like it. Flips and scaling keep the
 direction of the surface's texture (machining streaks stay as they run); no turn by an odd angle.
 It must lie on the part (`surface`: never a near-black backdrop, `usable`, and where the
 photographs show a whole part on a backdrop, the part's surface), and it keeps clear of the
@@ -31,6 +35,8 @@ from scipy.sparse.linalg import spsolve
 from render.dataset.coco import annotations_by_image, decode_mask
 
 TOUCH = 2  # px: a mask this close to an image border touches it
+NEAR = 0.1  # of the image's side: a mask this close to a border keeps its distance to it
+BORDERS = ("left", "right", "top", "bottom")
 CONTEXT = 0.15  # of the geometric mean of the defect box's sides (at least 3 px): the surround blended with it
 SCALE = (0.8, 1.25)  # size change, log-uniform
 JITTER = 0.08  # of the image size, for a defect's place
@@ -56,7 +62,12 @@ class Source:
     context: int  # px of surround in the crop on each side (reflected where past the image), RING included
     relative: tuple[float, float]  # the mask box's centre / image size (x, y)
     part: np.ndarray  # (h, w) bool: the crop's pixels of the part (not backdrop)
-    touches: frozenset  # image borders the mask touches: left, right, top, bottom
+    gaps: dict  # border (BORDERS) -> px from the mask's box to it, for the borders it is near (NEAR)
+
+    @property
+    def touches(self) -> frozenset:
+        """The image borders the mask touches."""
+        return frozenset(b for b, g in self.gaps.items() if g <= TOUCH)
 
 
 @dataclass(frozen=True)
@@ -122,19 +133,22 @@ def collect_sources(split_dir: Path, data: dict, categories, part_of=usable) -> 
             c = max(3, int(round(CONTEXT * np.sqrt((x1 - x0) * (y1 - y0))))) + RING
             pad = cv2.copyMakeBorder(image, c, c, c, c, cv2.BORDER_REFLECT)
             own_part = np.pad(part & ~others, c, mode="symmetric")  # as BORDER_REFLECT pads the pixels
-            touches = frozenset(b for b, near in (("left", x0 <= TOUCH), ("right", x1 >= w - TOUCH),
-                                                  ("top", y0 <= TOUCH), ("bottom", y1 >= h - TOUCH)) if near)
+            gaps = {}
+            for low, high, side in ((("left", x0), ("right", w - x1), w), (("top", y0), ("bottom", h - y1), h)):
+                for (border, g), other in ((low, high[1]), (high, low[1])):  # the nearer, or both when it spans
+                    if g <= TOUCH or (g <= NEAR * side and g <= other):
+                        gaps[border] = g
             sources[names[a["category_id"]]].append(Source(
                 names[a["category_id"]], info["file_name"], pad[y0:y1 + 2 * c, x0:x1 + 2 * c].copy(),
                 np.pad(m[y0:y1, x0:x1], c), c, ((x0 + x1) / 2 / w, (y0 + y1) / 2 / h),
-                own_part[y0:y1 + 2 * c, x0:x1 + 2 * c].copy(), touches))
+                own_part[y0:y1 + 2 * c, x0:x1 + 2 * c].copy(), gaps))
     return sources
 
 
-def _flipped(touches: frozenset, flip_x: bool, flip_y: bool) -> frozenset:
+def _flipped(gaps: dict, flip_x: bool, flip_y: bool) -> dict:
     swap = {"left": "right", "right": "left"} if flip_x else {}
     swap.update({"top": "bottom", "bottom": "top"} if flip_y else {})
-    return frozenset(swap.get(b, b) for b in touches)
+    return {swap.get(b, b): g for b, g in gaps.items()}
 
 
 def _transformed(move: Move) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -174,23 +188,27 @@ def plan_move(rng, sources: list[Source], shape: tuple[int, int], occupied: np.n
     fx, fy = bool(rng.random() < 0.5), bool(rng.random() < 0.5)
     k = float(np.exp(rng.uniform(*np.log(SCALE))))
     mh, mw = s.mask.shape[0] - 2 * s.context, s.mask.shape[1] - 2 * s.context
-    touches = _flipped(s.touches, fx, fy)
+    gaps = _flipped(s.gaps, fx, fy)
+    touches = {b for b, g in gaps.items() if g <= TOUCH}
     sx = w / mw if {"left", "right"} <= touches else k  # a band across the image spans this one too
     sy = h / mh if {"top", "bottom"} <= touches else k
     if not (0.5 <= sx / sy <= 2) or mw * sx > w + 1e-6 or mh * sy > h + 1e-6:
         return NoMove(NO_FIT, s)
     _, mask, region, _ = _transformed(Move(s, fx, fy, (sx, sy), (0, 0)))
     bx, by, bw, bh = cv2.boundingRect(mask.astype(np.uint8))  # the mask's box, as the output will hold it
+    # a border it touches or is near pins it at its (scaled) distance from that border
+    pin_x = _pinned(gaps, "left", "right", sx, w - bw)
+    pin_y = _pinned(gaps, "top", "bottom", sy, h - bh)
     why = NO_FIT
     for attempt in range(TRIES):
-        if attempt < TRIES // 2:  # near where a real one of the category sat (mirrored with the flips)
-            rx, ry = sources[int(rng.integers(len(sources)))].relative
-            cx = ((1 - rx) if fx else rx) * w + rng.normal(0, JITTER * w)
+        if attempt < 2 * TRIES // 3:  # near its own place, then where another real one of the category sat
+            rx, ry = (s if attempt < TRIES // 3 else sources[int(rng.integers(len(sources)))]).relative
+            cx = ((1 - rx) if fx else rx) * w + rng.normal(0, JITTER * w)  # mirrored with the flips
             cy = ((1 - ry) if fy else ry) * h + rng.normal(0, JITTER * h)
-        else:  # those places are taken: anywhere
+        else:  # those places are taken: anywhere along a border that pins it, or on the surface
             cx, cy = rng.uniform(0, w), rng.uniform(0, h)
-        x0 = 0 if "left" in touches else w - bw if "right" in touches else int(np.clip(round(cx - bw / 2), 0, w - bw))
-        y0 = 0 if "top" in touches else h - bh if "bottom" in touches else int(np.clip(round(cy - bh / 2), 0, h - bh))
+        x0 = pin_x if pin_x is not None else int(np.clip(round(cx - bw / 2), 0, w - bw))
+        y0 = pin_y if pin_y is not None else int(np.clip(round(cy - bh / 2), 0, h - bh))
         move = Move(s, fx, fy, (sx, sy), (x0 - bx, y0 - by))
         full_region, full_mask = _place(region, move.origin, shape), _place(mask, move.origin, shape)
         if full_mask.sum() < MIN_AREA or surface is not None and (surface[full_region]).mean() < ON_SURFACE:
@@ -201,6 +219,18 @@ def plan_move(rng, sources: list[Source], shape: tuple[int, int], occupied: np.n
         occupied |= full_region
         return move
     return NoMove(why, s)
+
+
+def _pinned(gaps: dict, low: str, high: str, scale: float, room: int) -> int | None:
+    """The box's start on one axis when a border of it (`low`: left/top, `high`: right/bottom)
+    pins it, the gap scaled like the defect; `room`: the largest start that keeps the box inside."""
+    if low in gaps:
+        g = 0 if gaps[low] <= TOUCH else round(gaps[low] * scale)
+        return int(min(g, room))
+    if high in gaps:
+        g = 0 if gaps[high] <= TOUCH else round(gaps[high] * scale)
+        return int(max(room - g, 0))
+    return None
 
 
 def _place(a: np.ndarray, origin: tuple[int, int], shape: tuple[int, int]) -> np.ndarray:

@@ -117,6 +117,38 @@ def test_moves_keep_clear_of_other_defects_and_off_the_backdrop(tmp_path):
     assert plan_move(rng, [], (120, 160), np.zeros((120, 160), bool)) == NoMove(NO_FIT, None)
 
 
+def test_a_defect_near_the_parts_edge_stays_as_near_it(tmp_path):
+    """A chip 6 px above the bottom border of a 120-px photograph (within 10% of it: the chamfer
+    along a tile's edge) keeps that gap, scaled with it, when moved (mirrored to the top when
+    flipped up-down), also when its own place is taken; a spot in mid-surface is not pinned."""
+    img = textured(120, 160, 150)
+    chip, spot = np.zeros((120, 160), bool), disc(120, 160, 50, 50, 6)
+    chip[104:114, 100:118] = True  # box bottom at 114: 6 px from the border
+    img[chip | spot] //= 2
+    src = split_with(tmp_path / "real", img, [(2, chip), (1, spot)])
+    sources = collect_sources(src, load_split(src), ["scratch", "dent"])
+    assert sources["dent"][0].gaps == {"bottom": 6} and sources["scratch"][0].gaps == {}
+    rng = np.random.default_rng(0)
+    for taken in (False, True):
+        for _ in range(20):
+            occupied = np.zeros((120, 160), bool)
+            if taken:
+                occupied[:, 80:140] = True  # around its own place, top to bottom
+            before = occupied.copy()
+            move = plan_move(rng, sources["dent"], (120, 160), occupied)
+            assert isinstance(move, Move)
+            mask = apply_move(textured(120, 160, 150), move)[1]
+            ys, xs = np.nonzero(mask)
+            gap = ys.min() if move.flip_y else 120 - ys.max() - 1
+            assert abs(gap - 6 * move.scale[1]) <= 1
+            assert not (mask & before).any()
+    tops = []
+    for _ in range(20):
+        move = plan_move(rng, sources["scratch"], (120, 160), np.zeros((120, 160), bool))
+        tops.append(np.nonzero(apply_move(textured(120, 160, 150), move)[1])[0].min())
+    assert np.std(tops) > 3  # moved up and down around its place
+
+
 def test_a_drawn_defect_that_does_not_fit_is_not_swapped_for_a_smaller_one(tmp_path):
     """Of a small and a large real defect, the large one fits no photograph of 60 px high: it is
     drawn about half the time and then reported, not replaced by the small one (which would make
