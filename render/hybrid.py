@@ -783,8 +783,9 @@ def write_split(tmp: Path, real: RealSplit, recipe: SceneRecipe, plans: list, wo
         surface = real.surface.pixels(image) if real.surface is not None and rendered else None
         transplanted = []
         part = real.part_pixels(image) if any(isinstance(p, Move) for p in placements) else None
+        grain = seeding.stream(seeding.frame_seed(seed, k), "transplant_noise")
         for mv in (p for p in placements if isinstance(p, Move)):
-            image, m = apply_move(image, mv, part)
+            image, m = apply_move(image, mv, part, grain)
             transplanted.append((mv.category, m))
             moved[mv.category] = moved.get(mv.category, 0) + 1
         result, masks, lost = composite(image, rendered, real.grey, rng, quality.min_area, quality.min_contrast,

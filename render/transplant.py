@@ -33,10 +33,12 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.linalg import spsolve
 
 from render.dataset.coco import annotations_by_image, decode_mask
+from render.dataset.measure import noise_sigma
 
 TOUCH = 2  # px: a mask this close to an image border touches it
 NEAR = 0.1  # of the image's side: a mask this close to a border keeps its distance to it
 BORDERS = ("left", "right", "top", "bottom")
+NOISE_SCALES = (0.8, 1.0, 1.25)  # a source photograph's noise is measured resampled by these (SCALE's range)
 CONTEXT = 0.15  # of the geometric mean of the defect box's sides (at least 3 px): the surround blended with it
 SCALE = (0.8, 1.25)  # size change, log-uniform
 JITTER = 0.08  # of the image size, for a defect's place
@@ -63,6 +65,7 @@ class Source:
     relative: tuple[float, float]  # the mask box's centre / image size (x, y)
     part: np.ndarray  # (h, w) bool: the crop's pixels of the part (not backdrop)
     gaps: dict  # border (BORDERS) -> px from the mask's box to it, for the borders it is near (NEAR)
+    noise: tuple = (0.0,) * 3  # its photograph's relative noise (see relative_noise) once resampled by NOISE_SCALES
 
     @property
     def touches(self) -> frozenset:
@@ -120,6 +123,9 @@ def collect_sources(split_dir: Path, data: dict, categories, part_of=usable) -> 
         masks = [decode_mask(a["segmentation"], h, w) for a in by_image[info["id"]]]
         # less a pixel: resampling blends the part's edge with what lies beyond it
         part = cv2.erode(part_of(image).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+        noise = tuple(relative_noise(cv2.resize(image, None, fx=f, fy=f, interpolation=cv2.INTER_LINEAR),
+                                     cv2.resize(part.astype(np.uint8), None, fx=f, fy=f,
+                                                interpolation=cv2.INTER_NEAREST_EXACT) > 0) for f in NOISE_SCALES)
         for a in anns:
             m = decode_mask(a["segmentation"], h, w)
             if m.sum() < MIN_AREA:
@@ -141,7 +147,7 @@ def collect_sources(split_dir: Path, data: dict, categories, part_of=usable) -> 
             sources[names[a["category_id"]]].append(Source(
                 names[a["category_id"]], info["file_name"], pad[y0:y1 + 2 * c, x0:x1 + 2 * c].copy(),
                 np.pad(m[y0:y1, x0:x1], c), c, ((x0 + x1) / 2 / w, (y0 + y1) / 2 / h),
-                own_part[y0:y1 + 2 * c, x0:x1 + 2 * c].copy(), gaps))
+                own_part[y0:y1 + 2 * c, x0:x1 + 2 * c].copy(), gaps, noise))
     return sources
 
 
@@ -269,9 +275,20 @@ def membrane(boundary: np.ndarray, region: np.ndarray) -> np.ndarray:
     return out
 
 
-def apply_move(image: np.ndarray, move: Move, part: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def relative_noise(image: np.ndarray, part: np.ndarray) -> float:
+    """A photograph's noise (Immerkaer's estimate, grey levels) over the median grey of its part:
+    the std of the noise in the log of the pixel values, where the blend works."""
+    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    level = float(np.median(grey[part])) if part.any() else float(np.median(grey))
+    return noise_sigma(grey) / max(level, 1.0)
+
+
+def apply_move(image: np.ndarray, move: Move, part: np.ndarray | None = None,
+               rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The image (BGR uint8) with the moved defect blended in, and its mask (what the label says);
-    `part`: the image's pixels of the part (default `usable`), where the blend's edge values come from."""
+    `part`: the image's pixels of the part (default `usable`), where the blend's edge values come from.
+    With `rng`, a moved defect less noisy than the photograph (a longer exposure, or smoothed by
+    enlarging) gets the noise it lacks: else its smoothness alone marks it, which real defects lack."""
     px, mask, region, src_part = _transformed(move)
     h, w = image.shape[:2]
     ph, pw = mask.shape
@@ -291,6 +308,13 @@ def apply_move(image: np.ndarray, move: Move, part: np.ndarray | None = None) ->
     fallback = ((under - src) * valid[..., None]).sum((0, 1)) / max(valid.sum(), 1.0)
     diff = np.where(weight[..., None] > 1e-3, diff / np.maximum(weight, 1e-3)[..., None], fallback)
     blended = src + membrane(diff, region)
+    if rng is not None:
+        # the source's noise once resampled as the move does (enlarging smooths it)
+        own = np.interp(np.log(np.sqrt(move.scale[0] * move.scale[1])), np.log(NOISE_SCALES), move.source.noise)
+        lacking = np.sqrt(max(relative_noise(image, usable(image) if part is None else part) ** 2 - own**2, 0.0))
+        grey = np.array_equal(image[..., 0], image[..., 1]) and np.array_equal(image[..., 1], image[..., 2])
+        grain = rng.standard_normal(blended.shape[:2] + ((1,) if grey else (blended.shape[2],)))
+        blended = blended + lacking * grain * region[..., None]  # in the log: noise scales with brightness
     patch = np.where(region[..., None], np.expm1(blended), dst[oy:oy + ph, ox:ox + pw])
     dst[oy:oy + ph, ox:ox + pw] = np.clip(np.round(patch), 0, 255).astype(np.uint8)
     top, left = max(0, -y), max(0, -x)

@@ -66,6 +66,43 @@ def test_a_moved_defect_keeps_its_relative_contrast_and_leaves_no_seam(tmp_path)
     assert not changed[far].any()
 
 
+def test_a_moved_defect_gets_the_noise_it_lacks(tmp_path):
+    """A dent from a clean photograph (noise 1 level), enlarged x1.25 (which smooths it further),
+    moved onto a noisy one (8 levels): the blended region is as noisy as the photograph around it
+(relative to brightness),
+    where without the added noise it would be a smooth patch; onto a clean photograph, nothing is
+    added. The noise comes from the given generator (the same seed, the same image)."""
+    from render.dataset.measure import noise_sigma
+
+    def noisy(level, sigma, seed):
+        rng = np.random.default_rng(seed)
+        return np.repeat(np.clip(level + rng.normal(0, sigma, (160, 200)), 0, 255).astype(np.uint8)[..., None], 3, -1)
+
+    img = noisy(150, 1.0, 0)
+    dent = disc(160, 200, 100, 80, 25)
+    img[dent] = (img[dent] * 0.7).astype(np.uint8)
+    src = split_with(tmp_path / "real", img, [(2, dent)])
+    source = collect_sources(src, load_split(src), ["dent"])["dent"][0]
+    move = Move(source, False, False, (1.25, 1.25), (40, 30))
+    dst = noisy(150, 8.0, 1)
+    plain, mask = apply_move(dst, move)
+    matched, _ = apply_move(dst, move, rng=np.random.default_rng(5))
+    inside = cv2.erode(mask.astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool)
+    ys, xs = np.nonzero(inside)
+    box = (slice(ys.min(), ys.max() + 1), slice(xs.min(), xs.max() + 1))
+
+    def sigma(a):  # relative to the brightness: noise in the log of the pixels, as the blend adds it
+        return noise_sigma(a[..., 1][box].astype(float)) / np.median(a[..., 1][box])
+
+    around = noise_sigma(dst[..., 1]) / 150
+    assert sigma(plain) < 0.3 * around
+    assert 0.8 < sigma(matched) / around < 1.25
+    assert np.array_equal(matched, apply_move(dst, move, rng=np.random.default_rng(5))[0])
+    clean, same_size = noisy(150, 1.0, 2), Move(source, False, False, (1.0, 1.0), (40, 30))
+    assert np.array_equal(apply_move(clean, same_size, rng=np.random.default_rng(5))[0],
+                          apply_move(clean, same_size)[0])
+
+
 def test_a_defect_at_the_border_stays_at_a_border_and_backdrop_is_not_moved(tmp_path):
     """A chip at the tile's left edge, beside black backdrop: moved, it still touches the left
     border (or the right one when flipped); no black backdrop comes along into the new photograph."""
