@@ -6,7 +6,9 @@ photograph, flipped and scaled, and blended into the output image's photograph i
 domain (Perez et al. 2003, "Poisson image editing"), of the log of the pixel values: inside, the
 defect keeps its own texture and its contrast relative to its surround (a crack half as bright as
 the surface stays half as bright on a darker tile, where a difference of levels would turn it
-black); its edge takes the photograph's brightness, so no seam is left for a detector to learn.
+black); its edge takes the photograph's brightness, so no seam is left for a detector to learn,
+and where the moved pixels are less noisy than the photograph, the noise they lack is added (a
+smooth patch would be such a cue too).
 The mask is the real annotation, moved with it: as exact as the reference's labels.
 
 Where it goes: a defect that touches an image border (a chip out of the part's edge, a band
