@@ -67,12 +67,16 @@ class Source:
     relative: tuple[float, float]  # the mask box's centre / image size (x, y)
     part: np.ndarray  # (h, w) bool: the crop's pixels of the part (not backdrop)
     gaps: dict  # border (BORDERS) -> px from the mask's box to it, for the borders it is near (NEAR)
-    noise: tuple = (0.0,) * 3  # its photograph's relative noise (see relative_noise) once resampled by NOISE_SCALES
+    noise: tuple  # its photograph's relative noise (see relative_noise) once resampled by NOISE_SCALES
 
     @property
     def touches(self) -> frozenset:
         """The image borders the mask touches."""
-        return frozenset(b for b, g in self.gaps.items() if g <= TOUCH)
+        return _touching(self.gaps)
+
+
+def _touching(gaps: dict) -> frozenset:
+    return frozenset(b for b, g in gaps.items() if g <= TOUCH)
 
 
 @dataclass(frozen=True)
@@ -197,7 +201,7 @@ def plan_move(rng, sources: list[Source], shape: tuple[int, int], occupied: np.n
     k = float(np.exp(rng.uniform(*np.log(SCALE))))
     mh, mw = s.mask.shape[0] - 2 * s.context, s.mask.shape[1] - 2 * s.context
     gaps = _flipped(s.gaps, fx, fy)
-    touches = {b for b, g in gaps.items() if g <= TOUCH}
+    touches = _touching(gaps)
     sx = w / mw if {"left", "right"} <= touches else k  # a band across the image spans this one too
     sy = h / mh if {"top", "bottom"} <= touches else k
     if not (0.5 <= sx / sy <= 2) or mw * sx > w + 1e-6 or mh * sy > h + 1e-6:
@@ -232,13 +236,11 @@ def plan_move(rng, sources: list[Source], shape: tuple[int, int], occupied: np.n
 def _pinned(gaps: dict, low: str, high: str, scale: float, room: int) -> int | None:
     """The box's start on one axis when a border of it (`low`: left/top, `high`: right/bottom)
     pins it, the gap scaled like the defect; `room`: the largest start that keeps the box inside."""
-    if low in gaps:
-        g = 0 if gaps[low] <= TOUCH else round(gaps[low] * scale)
-        return int(min(g, room))
-    if high in gaps:
-        g = 0 if gaps[high] <= TOUCH else round(gaps[high] * scale)
-        return int(max(room - g, 0))
-    return None
+    border = low if low in gaps else high if high in gaps else None
+    if border is None:
+        return None
+    g = 0 if gaps[border] <= TOUCH else min(round(gaps[border] * scale), room)
+    return int(g if border == low else room - g)
 
 
 def _place(a: np.ndarray, origin: tuple[int, int], shape: tuple[int, int]) -> np.ndarray:
