@@ -21,6 +21,9 @@ Arms, each trained with 5 seeds and scored on the real val split (segm AP by COC
                                   nothing rendered: tells what rendering adds to moving real ones
   (l) all real + transplanted   + images made by `hybrid --transplant` with every category from
                                   all real, up to the cap (what (k) does for an all-real detector)
+  (m) all real + (l)'s bases    + the photographs (l)'s images were made on, each with its own
+                                  annotations (none on a defect-free background), nothing moved:
+                                  what (l)'s moved defects add to the images they displace
 Nothing is tuned on val: the recipe is fitted to, and hybrid images made from, the train images
 an arm has. Every generated split is kept in --work and reused, and every finished training is
 cached there as JSON, so an interrupted run continues where it stopped (so a run with other
@@ -29,7 +32,7 @@ generated image per real one instead of 4 (the cap), to see what the mix ratio d
 
     .venv/bin/python bench/downstream.py --real ../shared/data/magnetic_tile \\
         --scene scenes/magnetic_tile.yaml --backgrounds ../shared/data/magnetic_tile/free \\
-        --work out/bench_mt [--arms a b c d e f g h i j k l] [--seeds 0 1 2 3 4] [--jobs 2]
+        --work out/bench_mt [--arms a b c d e f g h i j k l m] [--seeds 0 1 2 3 4] [--jobs 2]
 
 Trainings run `--jobs` at a time, one CPU thread each (on 2 cores two 1-thread trainings finish
 sooner than two 2-thread ones in turn).
@@ -64,11 +67,12 @@ ARMS = {
     "j": "few real + hybrid's photographs, nothing rendered",
     "k": "few real + transplanted real defects",
     "l": "all real + transplanted real defects (cap)",
+    "m": "all real + (l)'s photographs, nothing moved",
 }
 
 # (arm, the arm it is meant to beat): per-seed differences on the same real images
 PAIRS = [("b", "a"), ("c", "a"), ("d", "a"), ("e", "a"), ("j", "a"), ("k", "a"), ("d", "j"), ("d", "e"),
-         ("d", "k"), ("k", "e"), ("g", "f"), ("i", "f"), ("l", "f")]
+         ("d", "k"), ("k", "e"), ("g", "f"), ("i", "f"), ("l", "f"), ("l", "m")]
 
 
 def _train(job: tuple) -> dict:
@@ -216,8 +220,9 @@ class Bench:
             fitted = self.fitted(self.real_train, "fitted_all", 0)
             hyb = self.hybrid(self.real_train, fitted, self.n_extra(self.real_train), "hybrid_all", 0)
             return [self.real_train, hyb] if arm == "g" else [hyb]
-        if arm == "l":
-            return [self.real_train, self.transplanted(self.real_train, "transplant_all", 0)]
+        if arm in "lm":
+            moved = self.transplanted(self.real_train, "transplant_all", 0)
+            return [self.real_train, moved if arm == "l" else self.bases(moved, self.real_train, "bases_all")]
         few = self.few(seed)
         n = self.n_extra(few)
         if arm == "a":
